@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/oci_config.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+
+namespace kvpod::oci {
+namespace {
+
+constexpr std::string_view kSource = "config.json";
+
+std::string where(std::string_view pointer) { return std::string(kSource) + ":" + std::string(pointer); }
+
+[[noreturn]] void wrong_type(std::string_view pointer, std::string_view expected, const Json& found) {
+    throw Error("expected " + std::string(expected) + ", found " + std::string(found.type_name()), where(pointer),
+                "the runtime config is malformed; check the hooks that ran before this one");
+}
+
+/// The member `key` of `parent` when present and of the expected kind.
+const Json* member(const Json& parent, const char* key, Json::value_t kind, std::string_view pointer) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) return nullptr;
+    if (it->type() != kind) {
+        const char* expected = kind == Json::value_t::object ? "an object" : kind == Json::value_t::array ? "an array" : "a string";
+        wrong_type(pointer, expected, *it);
+    }
+    return &*it;
+}
+
+/// Like member(), but creates the member (as `kind`) in a mutable parent.
+Json& member_for_write(Json& parent, const char* key, Json::value_t kind, std::string_view pointer) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) return parent[key] = Json(kind);
+    if (it->type() != kind) member(parent, key, kind, pointer);
+    return *it;
+}
+
+bool is_hex_id(std::string_view s) {
+    return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+/// Podman's cgroupfs leaf is "libpod-<id>", its systemd one "<slice>:libpod:<id>".
+std::string id_from_cgroups_path(std::string_view path) {
+    auto cut = path.find_last_of("/:");
+    std::string_view leaf = cut == std::string_view::npos ? path : path.substr(cut + 1);
+    if (text::starts_with(leaf, "libpod-")) leaf.remove_prefix(7);
+    if (text::ends_with(leaf, ".scope")) leaf.remove_suffix(6);
+    return is_hex_id(leaf) ? std::string(leaf) : std::string();
+}
+
+/// Podman bind-mounts /run/.containerenv from ".../overlay-containers/<id>/userdata/".
+std::string id_from_mounts(const Json& config) {
+    auto mounts = config.find("mounts");
+    if (mounts == config.end() || !mounts->is_array()) return {};
+    for (const auto& m : *mounts) {
+        if (!m.is_object() || m.value("destination", "") != "/run/.containerenv") continue;
+        std::string source = m.value("source", "");
+        constexpr std::string_view marker = "/overlay-containers/";
+        auto pos = source.find(marker);
+        if (pos == std::string::npos) continue;
+        std::string_view rest = std::string_view(source).substr(pos + marker.size());
+        auto slash = rest.find('/');
+        if (slash != std::string_view::npos && is_hex_id(rest.substr(0, slash))) return std::string(rest.substr(0, slash));
+    }
+    return {};
+}
+
+std::int64_t integer_at(const Json& entry, const char* key, std::string_view pointer) {
+    auto it = entry.find(key);
+    if (it == entry.end()) return -1;  // wildcard in cgroup rules
+    if (!it->is_number_integer()) wrong_type(std::string(pointer) + "/" + key, "an integer", *it);
+    return it->get<std::int64_t>();
+}
+
+bool same_node(const Json& entry, const DeviceNode& node, std::string_view pointer) {
+    return entry.value("type", "") == std::string(1, node.type) && integer_at(entry, "major", pointer) == node.major &&
+           integer_at(entry, "minor", pointer) == node.minor;
+}
+
+void add_device(Json& devices, const DeviceNode& node) {
+    Json wanted = {{"path", node.path},   {"type", std::string(1, node.type)},
+                   {"major", node.major}, {"minor", node.minor},
+                   {"fileMode", node.file_mode & 0777u}, {"uid", node.uid}, {"gid", node.gid}};
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        auto& entry = devices[i];
+        std::string pointer = "/linux/devices/" + std::to_string(i);
+        if (!entry.is_object()) wrong_type(pointer, "an object", entry);
+        if (entry.value("path", "") != node.path) continue;
+        // An equivalent node is kept as it is: Podman's own --device entries
+        // carry the file-type bits in fileMode, which runc strips.
+        if (!same_node(entry, node, pointer)) entry = wanted;
+        return;
+    }
+    devices.push_back(std::move(wanted));
+}
+
+bool covers(const Json& rule, const CgroupAllow& allow, std::string_view pointer) {
+    if (!rule.value("allow", false)) return false;
+    std::string type = rule.value("type", "a");
+    if (type != "a" && type != std::string(1, allow.type)) return false;
+    auto major = integer_at(rule, "major", pointer);
+    auto minor = integer_at(rule, "minor", pointer);
+    if (major != -1 && major != allow.major) return false;
+    if (minor != -1 && minor != allow.minor) return false;
+    std::string access = rule.value("access", "rwm");
+    return std::all_of(allow.access.begin(), allow.access.end(),
+                       [&](char c) { return access.find(c) != std::string::npos; });
+}
+
+void add_allow_rule(Json& rules, const CgroupAllow& allow) {
+    // Rules apply in order and a later deny would undo an earlier allow, so
+    // only an allow that comes after every deny counts as already present.
+    std::size_t last_deny = 0;
+    bool any_deny = false;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (!rules[i].is_object()) wrong_type("/linux/resources/devices/" + std::to_string(i), "an object", rules[i]);
+        if (!rules[i].value("allow", false)) last_deny = i, any_deny = true;
+    }
+    for (std::size_t i = any_deny ? last_deny + 1 : 0; i < rules.size(); ++i)
+        if (covers(rules[i], allow, "/linux/resources/devices/" + std::to_string(i))) return;
+    rules.push_back({{"allow", true},
+                     {"type", std::string(1, allow.type)},
+                     {"major", allow.major},
+                     {"minor", allow.minor},
+                     {"access", allow.access}});
+}
+
+void set_env(Json& env, const std::string& name, const std::string& value) {
+    std::string entry = name + "=" + value;
+    std::string prefix = name + "=";
+    bool placed = false;
+    Json kept = Json::array();
+    for (auto& item : env) {
+        if (item.is_string() && text::starts_with(item.get_ref<const std::string&>(), prefix)) {
+            if (!placed) kept.push_back(entry), placed = true;
+            continue;  // drop duplicates so the value is unambiguous
+        }
+        kept.push_back(std::move(item));
+    }
+    if (!placed) kept.push_back(entry);
+    env = std::move(kept);
+}
+
+void raise_rlimit(Json& rlimits, const Rlimit& want) {
+    for (std::size_t i = 0; i < rlimits.size(); ++i) {
+        auto& entry = rlimits[i];
+        std::string pointer = "/process/rlimits/" + std::to_string(i);
+        if (!entry.is_object()) wrong_type(pointer, "an object", entry);
+        if (entry.value("type", "") != want.type) continue;
+        for (const char* key : {"soft", "hard"}) {
+            auto it = entry.find(key);
+            if (it != entry.end() && !it->is_number_unsigned() && !it->is_number_integer())
+                wrong_type(pointer + "/" + key, "an integer", *it);
+        }
+        entry["soft"] = std::max<std::uint64_t>(entry.value("soft", std::uint64_t{0}), want.soft);
+        entry["hard"] = std::max<std::uint64_t>(entry.value("hard", std::uint64_t{0}), want.hard);
+        return;
+    }
+    rlimits.push_back({{"type", want.type}, {"soft", want.soft}, {"hard", want.hard}});
+}
+
+void add_hook(Json& hooks, const RuntimeHook& hook) {
+    std::string pointer = "/hooks/" + hook.stage;
+    Json& list = member_for_write(hooks, hook.stage.c_str(), Json::value_t::array, pointer);
+    Json wanted = {{"path", hook.path}, {"args", hook.args}};
+    if (hook.timeout > 0) wanted["timeout"] = hook.timeout;
+    for (const auto& entry : list)
+        if (entry.is_object() && entry.value("path", "") == hook.path && entry.value("args", Json::array()) == wanted["args"])
+            return;
+    list.push_back(std::move(wanted));
+}
+
+}  // namespace
+
+ContainerFacts read_facts(const Json& config) {
+    if (!config.is_object()) wrong_type("/", "an object", config);
+    ContainerFacts facts;
+    const Json* process = member(config, "process", Json::value_t::object, "/process");
+    if (!process) throw Error("no process in the runtime config", where("/process"), "only containers that run a process can host a VM");
+    if (const Json* env = member(*process, "env", Json::value_t::array, "/process/env")) {
+        for (std::size_t i = 0; i < env->size(); ++i) {
+            const auto& item = (*env)[i];
+            if (!item.is_string()) wrong_type("/process/env/" + std::to_string(i), "a string", item);
+            facts.env.push_back(item.get<std::string>());
+        }
+    }
+    if (const Json* annotations = member(config, "annotations", Json::value_t::object, "/annotations")) {
+        for (const auto& [key, value] : annotations->items()) {
+            if (!value.is_string()) wrong_type("/annotations/" + key, "a string", value);
+            facts.annotations.emplace(key, value.get<std::string>());
+        }
+    }
+    if (const Json* linux = member(config, "linux", Json::value_t::object, "/linux")) {
+        if (const Json* path = member(*linux, "cgroupsPath", Json::value_t::string, "/linux/cgroupsPath"))
+            facts.container_id = id_from_cgroups_path(path->get<std::string>());
+    }
+    if (facts.container_id.empty()) facts.container_id = id_from_mounts(config);
+    return facts;
+}
+
+std::optional<std::string> env_value(const std::vector<std::string>& env, std::string_view name) {
+    std::optional<std::string> found;
+    for (const auto& entry : env) {
+        if (entry.size() > name.size() && entry[name.size()] == '=' && std::string_view(entry).substr(0, name.size()) == name)
+            found = entry.substr(name.size() + 1);
+    }
+    return found;
+}
+
+void apply(Json& config, const Patch& patch) {
+    if (!config.is_object()) wrong_type("/", "an object", config);
+    if (!patch.devices.empty() || !patch.allow_rules.empty()) {
+        Json& linux = member_for_write(config, "linux", Json::value_t::object, "/linux");
+        Json& devices = member_for_write(linux, "devices", Json::value_t::array, "/linux/devices");
+        for (const auto& node : patch.devices) add_device(devices, node);
+        Json& resources = member_for_write(linux, "resources", Json::value_t::object, "/linux/resources");
+        Json& rules = member_for_write(resources, "devices", Json::value_t::array, "/linux/resources/devices");
+        for (const auto& allow : patch.allow_rules) add_allow_rule(rules, allow);
+    }
+    if (!patch.env.empty() || !patch.rlimits.empty()) {
+        Json& process = member_for_write(config, "process", Json::value_t::object, "/process");
+        if (!patch.env.empty()) {
+            Json& env = member_for_write(process, "env", Json::value_t::array, "/process/env");
+            for (const auto& [name, value] : patch.env) set_env(env, name, value);
+        }
+        if (!patch.rlimits.empty()) {
+            Json& rlimits = member_for_write(process, "rlimits", Json::value_t::array, "/process/rlimits");
+            for (const auto& limit : patch.rlimits) raise_rlimit(rlimits, limit);
+        }
+    }
+    if (!patch.hooks.empty()) {
+        Json& hooks = member_for_write(config, "hooks", Json::value_t::object, "/hooks");
+        for (const auto& hook : patch.hooks) add_hook(hooks, hook);
+    }
+}
+
+}  // namespace kvpod::oci

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Small string helpers shared by the core. Pure functions only.
+namespace kvpod::text {
+
+/// Replaces control characters (newlines included) by visible escapes so the
+/// result is safe to print as one log line.
+std::string one_line(std::string_view s);
+
+/// Quotes `s` for a message, cut to `max` bytes with "..." when longer.
+std::string quoted(std::string_view s, std::size_t max = 80);
+
+struct LineColumn {
+    std::size_t line = 1;    ///< 1-based
+    std::size_t column = 1;  ///< 1-based, in bytes
+};
+
+/// The 1-based line and column of byte `offset` in `text`.
+LineColumn line_column(std::string_view text, std::size_t offset);
+
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::string to_upper(std::string_view s);
+std::string to_lower(std::string_view s);
+std::string trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+/// Parses a whole string as an unsigned decimal number; nullopt on anything
+/// else (signs, spaces, overflow, empty).
+std::optional<std::uint64_t> parse_u64(std::string_view s, int base = 10);
+
+/// True when `s` is valid UTF-8 without NUL bytes.
+bool is_clean_utf8(std::string_view s);
+
+}  // namespace kvpod::text

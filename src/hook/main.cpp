@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// oci-kubevirt-hook: a Podman precreate hook that gives a KubeVirt VM's
+// compute container the host devices its VM needs.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "build_config.hpp"
+#include "core/error.hpp"
+#include "hook/precreate.hpp"
+#include "host/deadline.hpp"
+#include "host/files.hpp"
+#include "host/log.hpp"
+
+namespace {
+
+constexpr const char* kIdent = "oci-kubevirt-hook";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace kvpod;
+    CLI::App app{"Podman precreate hook: gives a KubeVirt VM's compute container its host devices", kIdent};
+    hook::RunOptions options;
+    options.config_path = KVPOD_HOOK_CONFIG_PATH;
+    bool log_stderr = false;
+    app.add_option("--host-root", options.host_root, "Look for host devices under this directory")->capture_default_str();
+    app.add_option("--config", options.config_path, "The hook's configuration file")->capture_default_str();
+    app.add_flag("--log-stderr", log_stderr, "Also log to stderr (Podman discards it; syslog has everything)");
+    app.set_version_flag("--version", KVPOD_VERSION);
+    CLI11_PARSE(app, argc, argv);
+
+    log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
+    try {
+        auto config = hook::load_config(options.config_path);
+        host::arm_deadline(config.deadline_seconds, kIdent);
+        auto input = host::read_stream(stdin, config.config_limits.max_bytes, "stdin");
+        auto output = hook::run_precreate(input, options, config);
+        host::write_stdout(output);
+        return 0;
+    } catch (const Error& e) {
+        log::error(e.message());
+        return 1;
+    } catch (const std::exception& e) {
+        log::error(std::string("internal error: ") + e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "host/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace kvpod::host {
+namespace {
+
+std::string read_fd(int fd, std::size_t max_bytes, const std::string& what) {
+    std::string out;
+    char buf[65536];
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("cannot read: ") + std::strerror(errno), what);
+        }
+        if (n == 0) return out;
+        if (out.size() + static_cast<std::size_t>(n) > max_bytes)
+            throw Error("more than " + std::to_string(max_bytes) + " bytes", what,
+                        "raise limits.configBytes in the hook's configuration if this is legitimate");
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace
+
+std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::string& what) {
+    return read_fd(::fileno(stream), max_bytes, what);
+}
+
+std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT && missing_ok) return std::nullopt;
+        throw Error(std::string("cannot open: ") + std::strerror(errno), path);
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw Error("is a directory", path, "give a file");
+    }
+    try {
+        auto text = read_fd(fd, max_bytes, path);
+        ::close(fd);
+        return text;
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+}
+
+void write_stdout(const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(STDOUT_FILENO, data.data() + done, data.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("cannot write the config: ") + std::strerror(errno), "stdout");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace kvpod::host

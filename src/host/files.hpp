@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace kvpod::host {
+
+/// Reads all of `stream` (stdin) up to `max_bytes`; more is an Error.
+std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::string& what);
+
+/// Reads a file of the admin's or the user's (config, VM file); nullopt when
+/// it does not exist and `missing_ok`.
+std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok);
+
+/// Writes all of `data` to stdout in as few write(2) calls as possible; an
+/// Error if the reader went away.
+void write_stdout(const std::string& data);
+
+}  // namespace kvpod::host

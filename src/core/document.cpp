@@ -72,10 +72,14 @@ public:
     bool end_array() override { return close(); }
     bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
         auto lc = text::line_column(text_, position == 0 ? 0 : position - 1);
+        // nlohmann writes "[json.exception.parse_error.101] parse error at line 1,
+        // column 2: <reason>; last read: '<bytes>'". Keep the reason: the
+        // location is ours, and the bytes may be the very garbage that failed.
         std::string what = ex.what();
-        // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ";
-        // keep only the reason, the location is ours.
-        if (auto pos = what.rfind(": "); pos != std::string::npos) what = what.substr(pos + 2);
+        if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+        if (auto pos = what.find("column "); pos != std::string::npos)
+            if (auto colon = what.find(": ", pos); colon != std::string::npos) what = what.substr(colon + 2);
+        if (auto pos = what.find("; last read:"); pos != std::string::npos) what.resize(pos);
         throw Error("invalid JSON: " + what,
                     std::string(source_) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
     }

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <yaml-cpp/eventhandler.h>
@@ -109,6 +110,7 @@ private:
         std::size_t first_node;
         std::optional<std::string> key;  ///< maps: the key waiting for its value
         YAML::Mark key_mark;
+        std::set<std::string> merged;  ///< keys that came from "<<" and may be overridden
     };
     struct Anchored {
         Json value;
@@ -207,7 +209,7 @@ private:
             fail(mark, "a mapping or sequence used as a key");
         if (stack_.size() >= limits_.max_depth)
             fail(mark, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-        stack_.push_back(Frame{std::move(container), anchor, mark, nodes_ - 1, std::nullopt, {}});
+        stack_.push_back(Frame{std::move(container), anchor, mark, nodes_ - 1, std::nullopt, {}, {}});
     }
 
     void close() {
@@ -243,7 +245,8 @@ private:
             merge(parent, mark, value);
             return;
         }
-        if (parent.value.contains(key)) fail(parent.key_mark, "duplicate key " + text::quoted(key));
+        if (parent.value.contains(key) && !parent.merged.erase(key))
+            fail(parent.key_mark, "duplicate key " + text::quoted(key));
         parent.value[key] = std::move(value);
     }
 
@@ -252,7 +255,7 @@ private:
         auto merge_one = [&](const Json& map) {
             if (!map.is_object()) fail(mark, "merge key value is not a mapping");
             for (const auto& [k, v] : map.items())
-                if (!parent.value.contains(k)) parent.value[k] = v;
+                if (!parent.value.contains(k)) parent.value[k] = v, parent.merged.insert(k);
         };
         if (source.is_object()) merge_one(source);
         else for (const auto& item : source) merge_one(item);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json_util.hpp"
+#include "core/kubevirt/pod_render.hpp"
+#include "core/kubevirt/quantity.hpp"
+
+/// Shared by the pod_*.cpp files that make up render_launcher_pod. Each part
+/// follows one file of KubeVirt v1.8's pkg/virt-controller/services.
+namespace kvpod::kubevirt::pod {
+
+// The TemplateService inputs virt-controller uses, and the cluster
+// configuration the converter stands for: KubeVirt's defaults with the
+// ImageVolume feature gate on and serial console logging off (as the prior
+// tool configured it), no feature gates besides.
+inline constexpr std::string_view kVirtShareDir = "/var/run/kubevirt";
+inline constexpr std::string_view kVirtPrivateDir = "/var/run/kubevirt-private";
+inline constexpr std::string_view kEphemeralDiskDir = "/var/run/kubevirt-ephemeral-disks";
+inline constexpr std::string_view kContainerDiskDir = "/var/run/kubevirt/container-disks";
+inline constexpr std::string_view kHotplugDiskDir = "/var/run/kubevirt/hotplug-disks/";
+inline constexpr std::string_view kImageVolumeDir = "/var/run/kubevirt-image-volume";
+inline constexpr std::string_view kKernelBootVolumeDir = "/var/run/kubevirt-kernel-boot";
+inline constexpr std::string_view kHookSocketsDir = "/var/run/kubevirt-hooks";
+inline constexpr int kQemuTimeoutSeconds = 240;  // without KubeVirt's random jitter: output is deterministic
+inline constexpr std::string_view kDiskMemoryLimit = "2097152000";
+inline constexpr std::string_view kLauncherPullPolicy = "IfNotPresent";
+inline constexpr int kCpuAllocationRatio = 10;
+inline constexpr int kMemoryOvercommit = 100;
+inline constexpr std::int64_t kNonRootUid = 107;
+inline constexpr std::string_view kVmAnnotation = "kubevirt-vm-to-pod/vm";
+
+/// Everything the parts share while one Pod is rendered.
+struct Context {
+    Context(const Json& vmi_, const ConvertOptions& options_, const PodOptions& pod_options_, Diagnostics& diagnostics_)
+        : vmi(vmi_), spec(vmi_["spec"]), options(options_), pod_options(pod_options_), diagnostics(diagnostics_) {}
+
+    const Json& vmi;
+    const Json& spec;
+    const ConvertOptions& options;
+    const PodOptions& pod_options;
+    Diagnostics& diagnostics;
+
+    std::string name;
+    std::string namespace_name;
+    std::string uid;
+    std::string pod_name;
+    bool non_root = true;
+    std::int64_t user_id = kNonRootUid;
+    std::vector<SetupStep> setup;
+
+    void warn(std::string where, std::string message) const {
+        diagnostics.push_back({std::move(where), std::move(message)});
+    }
+};
+
+// ---- small readers of the VMI (absent or mistyped fields read as empty) ----
+
+const Json& object_at(const Json& root, std::initializer_list<std::string_view> keys);
+const Json& array_at(const Json& root, std::initializer_list<std::string_view> keys);
+std::string string_at(const Json& root, std::initializer_list<std::string_view> keys);
+bool bool_at(const Json& root, std::initializer_list<std::string_view> keys, bool fallback);
+std::int64_t int_at(const Json& root, std::initializer_list<std::string_view> keys, std::int64_t fallback);
+/// Key present (even as an empty object), as Go's non-nil pointer.
+bool has(const Json& root, std::initializer_list<std::string_view> keys);
+
+/// hardware.GetNumberOfVCPUs: cores × sockets × threads, zeros skipped.
+std::int64_t vcpus_of(const Json& cpu);
+bool is_cpu_dedicated(const Json& spec);
+/// VirtualMachineInstance.WantsToHaveQOSGuaranteed.
+bool wants_guaranteed_qos(const Json& spec);
+/// A resources.<kind>.<name> quantity; zero when absent.
+Quantity resource_of(const Json& spec, std::string_view kind, std::string_view name);
+
+std::string sha1_hex(std::string_view data);
+/// CalculateVirtualMachineInstanceID: the name, or for names over 63
+/// characters its first 54, "-" and 8 hex digits of its SHA-1.
+std::string truncated_id(std::string_view name);
+
+// ---- the parts ----
+
+/// ResourceRenderer with VMIResourcePredicates (renderresources.go,
+/// template.go): {"limits": {...}, "requests": {...}}.
+Json render_resources(Context& ctx);
+
+struct Volumes {
+    Json volumes = Json::array();  ///< pod volumes, KubeVirt's order
+    Json mounts = Json::array();   ///< compute volumeMounts
+    Json devices = Json::array();  ///< compute volumeDevices
+    std::vector<std::string> shared_filesystem_paths;
+    std::vector<std::string> disk_checks;  ///< shell tests the containerDisk guard runs (Podman < 5.3)
+};
+
+/// VolumeRenderer (rendervolumes.go) with the containerDisk mechanism of
+/// the target Podman.
+Volumes render_volumes(Context& ctx, int hook_sidecars);
+
+/// The hook sidecar list of annotation hooks.kubevirt.io/hookSidecars.
+Json hook_sidecars(const Context& ctx);
+
+/// The compute container (template.go, rendercontainer.go).
+Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int hook_sidecars);
+
+/// Containers that run beside compute, in KubeVirt's order: hook sidecars,
+/// the guest console log (a native sidecar in KubeVirt), the console proxy.
+Json render_side_containers(Context& ctx, const Json& sidecars);
+
+/// Init containers: the containerDisk guard on Podman without image volumes.
+Json render_init_containers(Context& ctx, const Volumes& volumes);
+
+Json pod_labels(const Context& ctx, const std::string& hostname);
+Json pod_annotations(Context& ctx);
+Json node_selector(const Context& ctx);
+/// vmi.spec.affinity plus the host-model and forbidden-feature rules; null when none.
+Json pod_affinity(const Context& ctx);
+
+}  // namespace kvpod::kubevirt::pod

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/kubevirt/convert.hpp"
+
+/// The Pod step of the converter with the Podman-specific choices that
+/// KubeVirt's own renderer does not have to make.
+namespace kvpod::kubevirt {
+
+/// The Podman the Pod is written for. Features by version (kube play):
+/// pod sysctls ≥ 4.5, volume subPath ≥ 4.4, annotation values over 63
+/// characters ≥ 5.0, `image:` volumes ≥ 5.3.
+struct PodmanVersion {
+    int major = 5;
+    int minor = 4;
+
+    bool at_least(int ma, int mi) const { return major > ma || (major == ma && minor >= mi); }
+    bool has_image_volumes() const { return at_least(5, 3); }
+    bool has_pod_sysctls() const { return at_least(4, 5); }
+    bool has_sub_path() const { return at_least(4, 4); }
+    bool has_long_annotations() const { return at_least(5, 0); }
+    std::string str() const { return std::to_string(major) + "." + std::to_string(minor); }
+};
+
+/// Parses "4", "4.3", "4.3.1", "5.4.0"; an Error otherwise.
+PodmanVersion parse_podman_version(std::string_view text);
+
+/// Device nodes for `--mount-devices`, as the hook's planner found them on
+/// the host: each becomes a hostPath CharDevice volume mounted at the same
+/// path in the compute container. `env` (PCI_RESOURCE_*, ...) goes into the
+/// compute container's environment.
+struct HostDeviceMounts {
+    std::vector<std::string> nodes;
+    std::vector<std::pair<std::string, std::string>> env;
+};
+
+struct PodOptions {
+    PodmanVersion podman;
+    /// Set with --mount-devices; without it the hook gives the devices.
+    std::optional<HostDeviceMounts> device_mounts;
+    /// "Never" for a VMI; a VM's runStrategy decides (see restart_policy_for).
+    std::string restart_policy = "Never";
+};
+
+/// A command the user runs once before `podman kube play`.
+struct SetupStep {
+    std::string why;      ///< "containerDisk volume containerdisk"
+    std::string command;  ///< "podman volume create --driver image ..."
+};
+
+struct RenderedPod {
+    Json pod;
+    std::vector<SetupStep> setup;
+};
+
+/// The Pod for `vmi` (a fully defaulted VMI as expand_vmi returns it).
+RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, const PodOptions& pod_options,
+                                Diagnostics& diagnostics);
+
+/// The restart policy a Podman user expects for a VM's runStrategy (or its
+/// deprecated `running`): Always → Always, RerunOnFailure → OnFailure,
+/// anything else → Never. `vm` is the VirtualMachine document; nullptr (a
+/// VMI) gives Never, as KubeVirt never restarts a VMI.
+std::string restart_policy_for(const Json* vm, Diagnostics& diagnostics);
+
+/// The value of the pod annotation kubevirt-vm-to-pod/vm: the VM name, or
+/// for names over 63 characters its first 54, "-" and 8 hex digits of its
+/// SHA-1 (the rule KubeVirt uses for the vmi.kubevirt.io/id label).
+std::string vm_marker(std::string_view vm_name);
+
+}  // namespace kvpod::kubevirt

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pod volumes and compute mounts, in the order of KubeVirt v1.8's
+// VolumeRenderer (rendervolumes.go, template.go newVolumeRenderer), with the
+// ImageVolume feature gate on. What Podman cannot do, or what nobody does
+// without virt-handler, is said in a warning next to the volume.
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/kubevirt/pod_volume_renderer.hpp"
+
+namespace kvpod::kubevirt::pod {
+namespace {
+
+const std::string kVmiDisksDir = std::string(kVirtPrivateDir) + "/vmi-disks";
+
+/// filepath.Dir for the absolute paths hostDisk takes.
+std::string dir_of(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string where_of(std::size_t index, const Json& volume) {
+    return "/spec/volumes/" + std::to_string(index) + " (" + string_at(volume, {"name"}) + ")";
+}
+
+}  // namespace
+
+Json empty_dir(const std::string& name) { return {{"name", name}, {"emptyDir", Json::object()}}; }
+
+Json mount(const std::string& name, const std::string& path, bool read_only) {
+    Json m = {{"name", name}, {"mountPath", path}};
+    if (read_only) m["readOnly"] = true;
+    return m;
+}
+
+std::string sh_quote(const std::string& s) {
+    bool safe = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./:@=+,") ==
+                                  std::string::npos;
+    if (safe) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+void VolumeRenderer::add(Json volume, Json m) {
+    extra_volumes_.push_back(std::move(volume));
+    if (!m.is_null()) extra_mounts_.push_back(std::move(m));
+}
+
+void VolumeRenderer::add_mount(Json m) { extra_mounts_.push_back(std::move(m)); }
+
+void VolumeRenderer::config_volumes() {
+    const Json& volumes = array_at(ctx_.spec, {"volumes"});
+    for (std::size_t i = 0; i < volumes.size(); ++i) {
+        const Json& v = volumes[i];
+        std::string name = string_at(v, {"name"});
+        if (const Json* s = find_path(v, {"secret"})) {
+            Json src = {{"secretName", string_at(*s, {"secretName"})}};
+            if (s->contains("optional")) src["optional"] = (*s)["optional"];
+            add({{"name", name}, {"secret", src}}, nullptr);
+        }
+        if (const Json* c = find_path(v, {"configMap"})) {
+            Json src = {{"name", string_at(*c, {"name"})}};
+            if (c->contains("optional")) src["optional"] = (*c)["optional"];
+            add({{"name", name}, {"configMap", src}}, nullptr);
+        }
+        if (find_path(v, {"downwardAPI"}))
+            throw Error("a downwardAPI volume needs the Kubernetes API, and podman kube play has no downwardAPI volumes",
+                        where_of(i, v), "remove the volume, or pass the data with cloudInitNoCloud");
+    }
+    // Only volumes that back a disk are mounted, in disk order.
+    for (const auto& disk : array_at(ctx_.spec, {"domain", "devices", "disks"})) {
+        std::string name = string_at(disk, {"name"});
+        for (const auto& v : volumes) {
+            if (string_at(v, {"name"}) != name) continue;
+            if (has(v, {"secret"})) add_mount(mount(name, std::string(kVirtPrivateDir) + "/secret/" + name, true));
+            if (has(v, {"configMap"})) add_mount(mount(name, std::string(kVirtPrivateDir) + "/config-map/" + name, true));
+        }
+    }
+}
+
+void VolumeRenderer::pvc(std::size_t i, const Json& volume, const std::string& claim, Json source) {
+    std::string name = string_at(volume, {"name"});
+    add({{"name", name}, {"persistentVolumeClaim", std::move(source)}}, mount(name, kVmiDisksDir + "/" + name));
+    ctx_.warn(where_of(i, volume),
+              "becomes the Podman volume " + sh_quote(claim) + ", which must already hold the disk as disk.img, readable and "
+              "writable by uid 107 (nobody copies it there without KubeVirt's CDI): podman volume create " + sh_quote(claim) +
+              ", then put the image at disk.img under its mountpoint (podman volume inspect --format '{{.Mountpoint}}' " +
+              sh_quote(claim) + ") and chown 107:107 it");
+}
+
+void VolumeRenderer::host_disk(std::size_t i, const Json& volume) {
+    std::string name = string_at(volume, {"name"});
+    std::string path = string_at(volume, {"hostDisk", "path"});
+    std::string type = string_at(volume, {"hostDisk", "type"});
+    std::string host_path_type = type == "Disk" ? "Directory" : type == "DiskOrCreate" ? "DirectoryOrCreate" : "";
+    add({{"name", name}, {"hostPath", {{"path", dir_of(path)}, {"type", host_path_type}}}},
+        mount(name, kVmiDisksDir + "/" + name));
+    if (type == "DiskOrCreate") {
+        std::string capacity = string_at(volume, {"hostDisk", "capacity"});
+        ctx_.warn(where_of(i, volume),
+                  "nobody creates " + path + " without virt-handler: before the first start run: truncate -s " +
+                      (capacity.empty() ? std::string("<capacity>") : sh_quote(capacity)) + " " + sh_quote(path) +
+                      " && chown 107:107 " + sh_quote(path) + " (Podman creates only the directory)");
+    } else {
+        ctx_.warn(where_of(i, volume), "the launcher opens " + path + " as uid 107: it must exist and be readable and "
+                                       "writable by that uid (chown 107:107 " + sh_quote(path) + ")");
+    }
+}
+
+void VolumeRenderer::secret_ref_volumes(const Json& volume, const Json& source) {
+    std::string name = string_at(volume, {"name"});
+    std::string dir = std::string(kVirtPrivateDir) + "/secret/" + name + "/";
+    auto add_secret = [&](const char* ref, const char* suffix, const char* lower, const char* camel) {
+        std::string secret = string_at(source, {ref, "name"});
+        if (!has(source, {ref})) return;
+        std::string volume_name = name + suffix;
+        add({{"name", volume_name}, {"secret", {{"secretName", secret}}}}, nullptr);
+        for (const char* sub : {lower, camel})
+            add_mount({{"name", volume_name}, {"mountPath", dir + sub}, {"subPath", sub}, {"readOnly", true}});
+        ctx_.warn("/spec/volumes (" + name + ")", "needs the Podman secret " + sh_quote(secret) +
+                                                     " holding a Kubernetes Secret document (podman secret create)");
+    };
+    add_secret("userDataSecretRef", "-udata", "userdata", "userData");
+    add_secret("networkDataSecretRef", "-ndata", "networkdata", "networkData");
+}
+
+void VolumeRenderer::vmi_volumes() {
+    const Json& volumes = array_at(ctx_.spec, {"volumes"});
+    std::vector<std::string> hotplug;
+    for (const auto& status : array_at(ctx_.vmi, {"status", "volumeStatus"}))
+        if (has(status, {"hotplugVolume"})) hotplug.push_back(string_at(status, {"name"}));
+    for (std::size_t i = 0; i < volumes.size(); ++i) {
+        const Json& v = volumes[i];
+        std::string name = string_at(v, {"name"});
+        bool hotpluggable = bool_at(v, {"persistentVolumeClaim", "hotpluggable"}, false) ||
+                            bool_at(v, {"dataVolume", "hotpluggable"}, false);
+        if (hotpluggable || std::find(hotplug.begin(), hotplug.end(), name) != hotplug.end()) continue;
+
+        if (const Json* p = find_path(v, {"persistentVolumeClaim"})) {
+            Json src = {{"claimName", string_at(*p, {"claimName"})}};
+            if (bool_at(*p, {"readOnly"}, false)) src["readOnly"] = true;
+            pvc(i, v, src["claimName"], src);
+        }
+        if (const Json* e = find_path(v, {"ephemeral", "persistentVolumeClaim"})) pvc(i, v, string_at(*e, {"claimName"}), *e);
+        if (has(v, {"hostDisk"})) host_disk(i, v);
+        if (has(v, {"dataVolume"})) {
+            std::string claim = string_at(v, {"dataVolume", "name"});
+            pvc(i, v, claim, {{"claimName", claim}});
+        }
+        if (has(v, {"downwardMetrics"})) {
+            add({{"name", name}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", "1Mi"}}}},
+                mount(name, std::string(kVirtPrivateDir) + "/downwardmetric-disk"));
+            ctx_.warn(where_of(i, v), "downward metrics come from virt-handler, which does not run here: the guest "
+                                      "sees the disk but no metrics");
+        }
+        if (const Json* c = find_path(v, {"cloudInitNoCloud"})) secret_ref_volumes(v, *c);
+        if (const Json* s = find_path(v, {"sysprep"})) {
+            Json src = has(*s, {"secret"}) ? Json{{"secret", {{"secretName", string_at(*s, {"secret", "name"})}}}}
+                                           : Json{{"configMap", {{"name", string_at(*s, {"configMap", "name"})}}}};
+            src["name"] = name;
+            add(src, mount(name, std::string(kVirtPrivateDir) + "/sysprep/" + name, true));
+        }
+        if (const Json* c = find_path(v, {"cloudInitConfigDrive"})) secret_ref_volumes(v, *c);
+    }
+}
+
+void VolumeRenderer::access_credentials() {
+    for (const auto& cred : array_at(ctx_.spec, {"accessCredentials"})) {
+        std::string secret = string_at(cred, {"sshPublicKey", "source", "secret", "secretName"});
+        if (secret.empty()) secret = string_at(cred, {"userPassword", "source", "secret", "secretName"});
+        if (secret.empty()) continue;
+        std::string name = secret + "-access-cred";
+        add({{"name", name}, {"secret", {{"secretName", secret}}}},
+            mount(name, std::string(kVirtPrivateDir) + "/secret/" + name, true));
+    }
+}
+
+void VolumeRenderer::backend_storage() {
+    const Json& spec = ctx_.spec;
+    bool tpm = has(spec, {"domain", "devices", "tpm"}) && bool_at(spec, {"domain", "devices", "tpm", "enabled"}, true) &&
+               bool_at(spec, {"domain", "devices", "tpm", "persistent"}, false);
+    bool efi = bool_at(spec, {"domain", "firmware", "bootloader", "efi", "persistent"}, false);
+    if (!tpm && !efi) return;
+    if (!ctx_.pod_options.podman.has_sub_path())
+        throw Error("persistent TPM or EFI state needs volume subPath, which podman kube play " +
+                        ctx_.pod_options.podman.str() + " ignores",
+                    "/spec/domain", "use Podman 4.4 or later, or drop persistent: true");
+    // A Podman named volume outlives the Pod, as KubeVirt's backend-storage PVC does.
+    std::string claim = "persistent-state-for-" + ctx_.name;
+    add({{"name", "vm-state"}, {"persistentVolumeClaim", {{"claimName", claim}}}},
+        {{"name", "vm-state"}, {"mountPath", "/run/kubevirt-private/backend-storage-meta"}, {"subPath", "meta"}});
+    std::string private_dir(kVirtPrivateDir);
+    if (ctx_.non_root) {
+        add(empty_dir("private-libvirt"), mount("private-libvirt", private_dir + "/libvirt"));
+        add(empty_dir("private-libvirt-qemu"), mount("private-libvirt-qemu", private_dir + "/libvirt/qemu"));
+    }
+    auto state_mount = [&](const std::string& path, const char* sub) {
+        add_mount({{"name", "vm-state"}, {"mountPath", path}, {"subPath", sub}});
+    };
+    if (tpm) {
+        state_mount(ctx_.non_root ? private_dir + "/libvirt/qemu/swtpm" : "/var/lib/libvirt/swtpm", "swtpm");
+        state_mount(ctx_.non_root ? private_dir + "/var/lib/swtpm-localca" : "/var/lib/swtpm-localca", "swtpm-localca");
+    }
+    if (efi) state_mount(ctx_.non_root ? private_dir + "/libvirt/qemu/nvram" : "/var/lib/libvirt/qemu/nvram", "nvram");
+}
+
+}  // namespace kvpod::kubevirt::pod

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vm2pod/convert_cmd.hpp"
+
+#include "core/error.hpp"
+#include "core/kubevirt/pod_yaml.hpp"
+#include "core/text.hpp"
+#include "host/files.hpp"
+#include "vm2pod/host_devices.hpp"
+#include "vm2pod/input.hpp"
+
+namespace kvpod::vm2pod {
+namespace {
+
+constexpr std::size_t kMaxInputBytes = 4 * 1024 * 1024;
+
+std::vector<SourcedDocument> read_input(const std::string& path, std::FILE* stdin_stream) {
+    if (path.empty() || path == "-") {
+        auto text = host::read_stream(stdin_stream, kMaxInputBytes, "stdin");
+        return read_documents(text, "stdin");
+    }
+    auto text = host::read_file(path, kMaxInputBytes, false);
+    return read_documents(*text, path);
+}
+
+std::string yaml_with_setup(const kubevirt::RenderedPod& rendered) {
+    std::string out;
+    if (!rendered.setup.empty()) {
+        out += "# Before podman kube play, run once:\n";
+        for (const auto& step : rendered.setup) out += "#   " + step.command + "\n";
+    }
+    return out + kubevirt::to_yaml(rendered.pod);
+}
+
+}  // namespace
+
+CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream) {
+    if (options.output != "yaml" && options.output != "json")
+        throw Error("unknown output format " + text::quoted(options.output), "--output", "use --output=yaml or --output=json");
+    kubevirt::PodOptions pod_options;
+    pod_options.podman = kubevirt::parse_podman_version(options.podman_version);
+
+    auto main_docs = read_input(options.input, stdin_stream);
+    std::vector<SourcedDocument> instancetypes, preferences;
+    if (!options.instancetype_file.empty()) instancetypes = read_input(options.instancetype_file, stdin_stream);
+    if (!options.preference_file.empty()) preferences = read_input(options.preference_file, stdin_stream);
+    kubevirt::VmInput input = select_input(main_docs, instancetypes, preferences);
+    if (!options.instancetype_file.empty()) input.instancetype_source = options.instancetype_file;
+    if (!options.preference_file.empty()) input.preference_source = options.preference_file;
+
+    CommandOutput out;
+    bool is_vm = input.vm.value("kind", std::string()) == "VirtualMachine";
+    pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, out.warnings);
+    kubevirt::Json vmi = kubevirt::expand_vmi(input, options.convert, out.warnings);
+    if (options.convert.mount_devices)
+        pod_options.device_mounts = discover_device_mounts(vmi, options.host_root, out.warnings);
+    auto rendered = kubevirt::render_launcher_pod(vmi, options.convert, pod_options, out.warnings);
+
+    out.text = options.output == "json" ? rendered.pod.dump(2) + "\n" : yaml_with_setup(rendered);
+    out.setup = std::move(rendered.setup);
+    return out;
+}
+
+std::string format_stderr(const CommandOutput& output) {
+    std::string err;
+    for (const auto& w : output.warnings)
+        err += text::one_line("kubevirt-vm-to-pod: warning: " + (w.where.empty() ? std::string() : w.where + ": ") + w.message) +
+               "\n";
+    for (const auto& step : output.setup)
+        err += text::one_line("kubevirt-vm-to-pod: before podman kube play, run: " + step.command) + "\n";
+    return err;
+}
+
+}  // namespace kvpod::vm2pod

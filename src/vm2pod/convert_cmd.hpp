@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/kubevirt/pod_render.hpp"
+
+/// The converter's one command: input files → VMI → Pod text.
+namespace kvpod::vm2pod {
+
+struct CommandOptions {
+    std::string input;              ///< a file, or "" / "-" for stdin
+    std::string instancetype_file;  ///< "" when not given
+    std::string preference_file;
+    kubevirt::ConvertOptions convert;
+    std::string podman_version = "5.4";
+    std::string output = "yaml";  ///< yaml or json
+    std::string host_root = "/";  ///< where --mount-devices looks for device nodes
+};
+
+struct CommandOutput {
+    std::string text;  ///< the whole stdout, written once by main
+    kubevirt::Diagnostics warnings;
+    std::vector<kubevirt::SetupStep> setup;
+};
+
+/// Reads the input (from `stdin_stream` for "-"), expands the VM, renders
+/// the Pod and formats it. Everything that fails is an Error; nothing is
+/// written here.
+CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream);
+
+/// "kubevirt-vm-to-pod: warning: WHERE: MESSAGE" lines and the setup
+/// commands, for stderr.
+std::string format_stderr(const CommandOutput& output);
+
+}  // namespace kvpod::vm2pod

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vm2pod/input.hpp"
+
+#include "core/document.hpp"
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+#include "core/text.hpp"
+
+namespace kvpod::vm2pod {
+namespace {
+
+std::string kind_of(const Json& doc) { return doc.value("kind", std::string()); }
+
+std::string group_of(const Json& doc) {
+    std::string api = doc.value("apiVersion", std::string());
+    return api.substr(0, api.find('/'));
+}
+
+std::string name_of(const Json& doc) {
+    const Json* name = find_path(doc, {"metadata", "name"});
+    return name && name->is_string() ? name->get<std::string>() : std::string();
+}
+
+/// What to do instead, for the KubeVirt kinds people are likely to try.
+std::string advice_for(const std::string& kind) {
+    if (kind == "VirtualMachinePool" || kind == "VirtualMachineInstanceReplicaSet")
+        return "a " + kind + " needs KubeVirt's controllers: convert the VirtualMachine of its template, once per copy";
+    if (kind == "VirtualMachineInstancePreset")
+        return "presets are gone from KubeVirt: use an instancetype (--instancetype-file) instead";
+    if (kind == "VirtualMachineInstanceMigration" || kind == "MigrationPolicy")
+        return "a standalone VM cannot migrate: give the VirtualMachine itself";
+    return "give a VirtualMachine or VirtualMachineInstance, with its instancetype and preference if it names them";
+}
+
+/// Of several instancetypes (or preferences), the one `matcher` (the VM's
+/// spec.instancetype or spec.preference) names; the only one when it is alone.
+std::optional<Json> choose(const std::vector<const SourcedDocument*>& candidates, const Json* matcher, const char* what,
+                           const char* flag) {
+    if (candidates.empty()) return std::nullopt;
+    if (candidates.size() == 1) return candidates.front()->doc;
+    std::string wanted = matcher ? matcher->value("name", std::string()) : std::string();
+    const SourcedDocument* found = nullptr;
+    for (const auto* c : candidates) {
+        if (name_of(c->doc) != wanted) continue;
+        if (found)
+            throw Error("two " + std::string(what) + "s are named " + text::quoted(wanted), c->source,
+                        std::string("give only the one the VM uses (") + flag + ")");
+        found = c;
+    }
+    if (!found)
+        throw Error("the input holds " + std::to_string(candidates.size()) + " " + what + "s and the VM names " +
+                        (wanted.empty() ? std::string("none of them") : text::quoted(wanted) + ", which is not among them"),
+                    candidates.front()->source, std::string("give only the one the VM uses (") + flag + ")");
+    return found->doc;
+}
+
+}  // namespace
+
+std::vector<SourcedDocument> read_documents(std::string_view text, const std::string& source) {
+    std::vector<Json> docs;
+    std::size_t first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '['))
+        docs.push_back(document::parse_json(text, source));
+    else
+        docs = document::parse_yaml_stream(text, source);
+
+    // A kubectl-style List carries its documents as items.
+    if (docs.size() == 1 && docs[0].is_object() && kind_of(docs[0]) == "List" && docs[0].contains("items") &&
+        docs[0]["items"].is_array()) {
+        Json items = docs[0]["items"];
+        docs.assign(items.begin(), items.end());
+    }
+    std::vector<SourcedDocument> out;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        std::string where = docs.size() == 1 ? source : source + " (document " + std::to_string(i + 1) + ")";
+        if (!docs[i].is_object() || !docs[i].contains("kind"))
+            throw Error("is not a Kubernetes object (no kind)", where,
+                        "give a VirtualMachine or VirtualMachineInstance in YAML or JSON");
+        out.push_back({std::move(docs[i]), where});
+    }
+    return out;
+}
+
+DocumentRole role_of(const Json& doc) {
+    std::string kind = kind_of(doc), group = group_of(doc);
+    if (group == "kubevirt.io" && (kind == "VirtualMachine" || kind == "VirtualMachineInstance")) return DocumentRole::Vm;
+    if (group == "instancetype.kubevirt.io") {
+        if (kind == "VirtualMachineInstancetype" || kind == "VirtualMachineClusterInstancetype")
+            return DocumentRole::Instancetype;
+        if (kind == "VirtualMachinePreference" || kind == "VirtualMachineClusterPreference") return DocumentRole::Preference;
+    }
+    return DocumentRole::Other;
+}
+
+kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
+                               const std::vector<SourcedDocument>& preferences) {
+    std::vector<const SourcedDocument*> vms, its, prefs;
+    for (const auto& d : main) {
+        switch (role_of(d.doc)) {
+        case DocumentRole::Vm: vms.push_back(&d); break;
+        case DocumentRole::Instancetype: its.push_back(&d); break;
+        case DocumentRole::Preference: prefs.push_back(&d); break;
+        case DocumentRole::Other:
+            throw Error("a " + kind_of(d.doc) + " (" + d.doc.value("apiVersion", std::string("no apiVersion")) +
+                            ") is not something kubevirt-vm-to-pod converts",
+                        d.source, advice_for(kind_of(d.doc)));
+        }
+    }
+    auto only = [](const std::vector<SourcedDocument>& docs, DocumentRole role, const char* flag, const char* what,
+                   std::vector<const SourcedDocument*>& into) {
+        for (const auto& d : docs) {
+            if (role_of(d.doc) != role)
+                throw Error("a " + kind_of(d.doc) + " is not " + what, d.source,
+                            std::string("give ") + flag + " a " + what + " document");
+            into.push_back(&d);
+        }
+    };
+    only(instancetypes, DocumentRole::Instancetype, "--instancetype-file",
+         "an instancetype (VirtualMachineInstancetype or VirtualMachineClusterInstancetype)", its);
+    only(preferences, DocumentRole::Preference, "--preference-file",
+         "a preference (VirtualMachinePreference or VirtualMachineClusterPreference)", prefs);
+
+    if (vms.empty()) {
+        std::string source = main.empty() ? std::string("input") : main.front().source;
+        if (main.empty()) throw Error("holds no document", source, "give a VirtualMachine or VirtualMachineInstance");
+        const SourcedDocument& d = main.front();
+        std::string flag = role_of(d.doc) == DocumentRole::Instancetype ? "--instancetype-file" : "--preference-file";
+        throw Error("holds no VirtualMachine or VirtualMachineInstance, only a " + kind_of(d.doc) + " " +
+                        text::quoted(name_of(d.doc)),
+                    source, "convert the VM that uses it and give this file with " + flag);
+    }
+    if (vms.size() > 1)
+        throw Error("holds " + std::to_string(vms.size()) + " VMs (" + text::quoted(name_of(vms[0]->doc)) + ", " +
+                        text::quoted(name_of(vms[1]->doc)) + (vms.size() > 2 ? ", ..." : "") + ")",
+                    vms[1]->source, "convert one VM at a time: one Pod runs one VM");
+
+    const Json& vm = vms.front()->doc;
+    kubevirt::VmInput input;
+    input.vm = vm;
+    input.source = vms.front()->source;
+    input.instancetype = choose(its, find_path(vm, {"spec", "instancetype"}), "instancetype", "--instancetype-file");
+    input.preference = choose(prefs, find_path(vm, {"spec", "preference"}), "preference", "--preference-file");
+    return input;
+}
+
+}  // namespace kvpod::vm2pod

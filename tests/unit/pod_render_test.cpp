@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: Apache-2.0
+// render_launcher_pod against hand-written defaulted VMIs (tests/data/vm2pod).
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/document.hpp"
+#include "core/kubevirt/pod_render.hpp"
+#include "core/kubevirt/pod_yaml.hpp"
+#include "pod_support.hpp"
+#include "test_support.hpp"
+
+using namespace kvpod;
+using kvpod::testing::data_file;
+using kvpod::testing::error_of;
+using kvpod::testing::named;
+using Json = nlohmann::json;
+
+namespace {
+
+Json cirros(const char* binding = "passt") {
+    std::string file = std::string("data/vm2pod/cirros-vmi-") + binding + ".yaml";
+    return document::parse_yaml(data_file(file), file);
+}
+
+/// The cirros VMI with a JSON merge patch applied (null deletes a key).
+Json variant(const char* patch, const char* binding = "passt") {
+    Json vmi = cirros(binding);
+    vmi.merge_patch(Json::parse(patch));
+    return vmi;
+}
+
+struct Rendered {
+    Json pod;
+    kubevirt::Diagnostics warnings;
+    std::vector<kubevirt::SetupStep> setup;
+
+    const Json& spec() const { return pod["spec"]; }
+    const Json& compute() const { return pod["spec"]["containers"][0]; }
+    Json requests() const { return compute()["resources"].value("requests", Json::object()); }
+    Json limits() const { return compute()["resources"].value("limits", Json::object()); }
+    std::string env(const std::string& name) const {
+        Json e = named(compute()["env"], name);
+        return e.is_null() ? "<absent>" : e.value("value", "<valueFrom>");
+    }
+    bool warned(const std::string& part) const {
+        for (const auto& w : warnings)
+            if ((w.where + ": " + w.message).find(part) != std::string::npos) return true;
+        return false;
+    }
+};
+
+Rendered render(const Json& vmi, kubevirt::PodOptions pod_options = {}, kubevirt::ConvertOptions options = {}) {
+    Rendered r;
+    auto out = kubevirt::render_launcher_pod(vmi, options, pod_options, r.warnings);
+    r.pod = out.pod;
+    r.setup = out.setup;
+    auto problems = kvpod::testing::pod_problems(r.pod);
+    for (const auto& p : problems) FAIL_CHECK(p);
+    return r;
+}
+
+kubevirt::PodOptions on_podman(const char* version) {
+    kubevirt::PodOptions o;
+    o.podman = kubevirt::parse_podman_version(version);
+    return o;
+}
+
+std::vector<std::string> names_of(const Json& list, const char* key = "name") {
+    std::vector<std::string> out;
+    for (const auto& item : list) out.push_back(item[key]);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the cirros VM of reference 3.8: 405760Ki without passt, 661760Ki with its 250Mi") {
+    auto masquerade = render(cirros("masquerade"));
+    CHECK(masquerade.requests() == Json{{"cpu", "1"}, {"ephemeral-storage", "50M"}, {"memory", "405760Ki"}});
+    auto passt = render(cirros("passt"));
+    CHECK(passt.requests() == Json{{"cpu", "1"}, {"ephemeral-storage", "50M"}, {"memory", "661760Ki"}});
+    CHECK(passt.limits() == Json{{"devices.kubevirt.io/kvm", "1"}, {"devices.kubevirt.io/tun", "1"},
+                                 {"devices.kubevirt.io/vhost-net", "1"}});
+}
+
+TEST_CASE("the compute command line is KubeVirt's, without the random qemu timeout jitter") {
+    auto r = render(cirros());
+    CHECK(r.compute()["command"] ==
+          Json{"/usr/bin/virt-launcher-monitor", "--qemu-timeout", "240s", "--name", "cirros-test", "--uid", "",
+               "--namespace", "default", "--kubevirt-share-dir", "/var/run/kubevirt", "--ephemeral-disk-dir",
+               "/var/run/kubevirt-ephemeral-disks", "--container-disk-dir", "/var/run/kubevirt/container-disks",
+               "--grace-period-seconds", "45", "--hook-sidecars", "0", "--ovmf-path", "/usr/share/OVMF",
+               "--disk-memory-limit", "2097152000", "--hypervisor", "kvm", "--run-as-nonroot", "--image-volume"});
+    CHECK(r.spec()["terminationGracePeriodSeconds"] == 60);
+    CHECK(r.compute()["image"] == "quay.io/kubevirt/virt-launcher:v1.8.0");
+
+    kubevirt::ConvertOptions options;
+    options.launcher_image = "localhost/launcher:test";
+    auto custom = render(variant(R"({"spec": {"terminationGracePeriodSeconds": 0, "architecture": "arm64"}})"), {}, options);
+    Json cmd = custom.compute()["command"];
+    CHECK(cmd[16] == "15");
+    CHECK(cmd[20] == "/usr/share/AAVMF");
+    CHECK(custom.compute()["image"] == "localhost/launcher:test");
+    CHECK(custom.spec()["terminationGracePeriodSeconds"] == 30);
+}
+
+TEST_CASE("compute env: XDG, POD_NAME by fieldRef, virsh URI, then the VMI as compact JSON") {
+    auto r = render(cirros());
+    CHECK(names_of(r.compute()["env"]) == std::vector<std::string>{"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
+                                                                    "POD_NAME", "VIRSH_DEFAULT_CONNECT_URI", "STANDALONE_VMI"});
+    CHECK(named(r.compute()["env"], "POD_NAME")["valueFrom"] == Json{{"fieldRef", {{"fieldPath", "metadata.name"}}}});
+    std::string vmi_text = r.env("STANDALONE_VMI");
+    CHECK(vmi_text.find('\n') == std::string::npos);
+    CHECK(document::parse_json(vmi_text, "STANDALONE_VMI") == cirros());
+    CHECK(r.env("VIRSH_DEFAULT_CONNECT_URI") == "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock");
+
+    auto verbose = render(variant(R"({"metadata": {"labels": {"logVerbosity": "6"}}})"));
+    CHECK(verbose.env("VIRT_LAUNCHER_LOG_VERBOSITY") == "6");
+    CHECK(verbose.env("LIBVIRT_DEBUG_LOGS") == "1");
+    CHECK(verbose.env("VIRTIOFSD_DEBUG_LOGS") == "1");
+    CHECK(error_of([] { render(variant(R"({"metadata": {"labels": {"logVerbosity": "loud"}}})")); }) ==
+          "/metadata/labels/logVerbosity: verbosity 'loud' is not a number; set the label to a small integer such as 4");
+}
+
+TEST_CASE("a root VMI gets KubeVirt's root container: SYS_NICE, no XDG, libvirt's system URI") {
+    auto r = render(variant(R"({"status": {"runtimeUser": 0}})"));
+    CHECK(r.compute()["securityContext"] ==
+          Json{{"runAsUser", 0}, {"runAsNonRoot", false}, {"capabilities", {{"add", {"NET_BIND_SERVICE", "SYS_NICE"}}}}});
+    CHECK(r.env("XDG_CACHE_HOME") == "<absent>");
+    CHECK(r.env("VIRSH_DEFAULT_CONNECT_URI") == "qemu:///system");
+    CHECK(r.spec()["securityContext"] == Json{{"fsGroup", 107}, {"runAsUser", 0}, {"sysctls", r.spec()["securityContext"]["sysctls"]}});
+    CHECK(std::find(r.compute()["command"].begin(), r.compute()["command"].end(), "--run-as-nonroot") ==
+          r.compute()["command"].end());
+}
+
+TEST_CASE("volumes and mounts come in KubeVirt's order, emptyDirs named after the Pod") {
+    auto r = render(cirros());
+    const std::string p = "virt-launcher-cirros-test-";
+    CHECK(names_of(r.spec()["volumes"]) ==
+          std::vector<std::string>{p + "private", p + "public", p + "sockets", p + "virt-bin-share-dir",
+                                   p + "libvirt-runtime", p + "ephemeral-disks", "containerdisk", p + "hotplug-disks"});
+    CHECK(names_of(r.compute()["volumeMounts"], "mountPath") ==
+          std::vector<std::string>{"/var/run/kubevirt-private", "/var/run/kubevirt", "/var/run/kubevirt-ephemeral-disks",
+                                   "/var/run/libvirt", "/var/run/kubevirt/sockets",
+                                   "/var/run/kubevirt-image-volume/disk_0", "/var/run/kubevirt/hotplug-disks/"});
+    CHECK(named(r.compute()["volumeMounts"], p + "hotplug-disks")["mountPropagation"] == "HostToContainer");
+    CHECK(!r.spec().contains("initContainers"));
+    CHECK(r.setup.empty());
+}
+
+TEST_CASE("containerDisk: an image volume on Podman 5.3+, an image-driver named volume with a guard before") {
+    auto v5 = render(cirros(), on_podman("5.4"));
+    CHECK(named(v5.spec()["volumes"], "containerdisk") ==
+          Json{{"name", "containerdisk"},
+               {"image", {{"reference", "quay.io/kubevirt/cirros-container-disk-demo:latest"}, {"pullPolicy", "Always"}}}});
+    CHECK(named(v5.compute()["volumeMounts"], "containerdisk") ==
+          Json{{"name", "containerdisk"}, {"mountPath", "/var/run/kubevirt-image-volume/disk_0"}, {"readOnly", true}});
+
+    auto v4 = render(cirros(), on_podman("4.3.1"));
+    Json claim = named(v4.spec()["volumes"], "containerdisk")["persistentVolumeClaim"];
+    CHECK(claim == Json{{"claimName", "cirros-test-containerdisk-fb2115ef"}, {"readOnly", true}});
+    REQUIRE(v4.setup.size() == 2);
+    CHECK(v4.setup[0].command == "podman pull quay.io/kubevirt/cirros-container-disk-demo:latest");
+    CHECK(v4.setup[1].command == "podman volume create --driver image --opt "
+                                 "image=quay.io/kubevirt/cirros-container-disk-demo:latest cirros-test-containerdisk-fb2115ef");
+    REQUIRE(v4.spec()["initContainers"].size() == 1);
+    const Json& guard = v4.spec()["initContainers"][0];
+    CHECK(guard["name"] == "container-disk-check");
+    std::string script = guard["command"][2];
+    CHECK(script.find("set -- /var/run/kubevirt-image-volume/disk_0/disk/*; [ $# -eq 1 ] && [ -r \"$1\" ]") !=
+          std::string::npos);
+    CHECK(script.find("exit $missing") != std::string::npos);
+    CHECK(guard["volumeMounts"] == Json::array({named(v4.compute()["volumeMounts"], "containerdisk")}));
+    CHECK(guard["securityContext"]["runAsUser"] == 107);
+    CHECK(v4.warned("imagePullPolicy Always"));
+
+    // The volume's name follows the image, so a new image never reuses a stale volume.
+    auto other = render(variant(R"({"spec": {"volumes": [{"name": "containerdisk", "containerDisk":
+        {"image": "localhost/disk:2", "imagePullPolicy": "Never", "path": "/custom/disk.qcow2"}}]}})"),
+                        on_podman("4"));
+    CHECK(other.setup.size() == 1);  // Never: nothing to pull
+    std::string other_script = other.spec()["initContainers"][0]["command"][2];
+    CHECK(other_script.find("[ -r /var/run/kubevirt-image-volume/disk_0/custom/disk.qcow2 ]") != std::string::npos);
+    CHECK(named(other.spec()["volumes"], "containerdisk")["persistentVolumeClaim"]["claimName"] !=
+          "cirros-test-containerdisk-fb2115ef");
+}
+
+TEST_CASE("kernel boot images follow the containerDisk mechanism") {
+    const char* patch = R"({"spec": {"domain": {"firmware": {"kernelBoot": {"container": {"image": "localhost/kernel:1",
+        "imagePullPolicy": "IfNotPresent", "kernelPath": "/boot/vmlinuz", "initrdPath": "/boot/initrd"}}}}}})";
+    auto v5 = render(variant(patch));
+    CHECK(named(v5.compute()["volumeMounts"], "kernel-boot-volume")["mountPath"] == "/var/run/kubevirt-kernel-boot");
+    auto v4 = render(variant(patch), on_podman("4.3"));
+    std::string script = v4.spec()["initContainers"][0]["command"][2];
+    CHECK(script.find("[ -r /var/run/kubevirt-kernel-boot/boot/vmlinuz ] && [ -r /var/run/kubevirt-kernel-boot/boot/initrd ]") !=
+          std::string::npos);
+}
+
+TEST_CASE("CPU requests: 100m per vCPU (cpuAllocationRatio 10), printed as Kubernetes quantities") {
+    struct Case {
+        const char* cpu;
+        const char* request;
+    };
+    const std::vector<Case> cases = {
+        {R"({"cores": 1, "sockets": 1, "threads": 1})", "100m"},
+        {R"({"cores": 2, "sockets": 2, "threads": 1})", "400m"},
+        {R"({"cores": 10, "sockets": 1, "threads": 1})", "1"},
+        {R"({"cores": 11, "sockets": 1, "threads": 1})", "1100m"},
+        {R"({"cores": 4, "sockets": 4, "threads": 2})", "3200m"},
+        {R"({"cores": 0, "sockets": 3, "threads": 0})", "300m"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.cpu);
+        Json vmi = variant(R"({"spec": {"domain": {"resources": {"requests": {"cpu": null}}}}})");
+        vmi["spec"]["domain"]["cpu"] = Json::parse(c.cpu);
+        CHECK(render(vmi).requests()["cpu"] == c.request);
+    }
+    Json io = variant(R"({"spec": {"domain": {"ioThreadsPolicy": "supplementalPool", "ioThreads":
+        {"supplementalPoolThreadCount": 2}, "resources": {"requests": {"cpu": null}}}}})");
+    CHECK(render(io).requests()["cpu"] == "300m");
+}
+
+TEST_CASE("dedicated CPUs: requests = limits = vCPUs (+ emulator thread), memory limit = request + overhead") {
+    Json vmi = variant(R"({"spec": {"domain": {"cpu": {"cores": 2, "dedicatedCpuPlacement": true,
+        "isolateEmulatorThread": true}, "resources": {"requests": {"cpu": null}}}}})");
+    auto r = render(vmi);
+    CHECK(r.requests()["cpu"] == "3");
+    CHECK(r.limits()["cpu"] == "3");
+    // 128Mi + overhead with 2 vCPUs (+8Mi) and dedicated CPU (+100Mi) and passt (+250Mi).
+    CHECK(r.requests()["memory"] == r.limits()["memory"]);
+    CHECK(r.requests()["memory"] == "772352Ki");
+    CHECK(r.spec()["nodeSelector"]["kubevirt.io/cpumanager"] == "true");
+    CHECK(r.warned("dedicatedCpuPlacement"));
+}
+
+TEST_CASE("memory: guest only, limits, hugepages, overcommitGuestOverhead") {
+    // Reference 3.4: memory.guest 1024M without requests gives 1024000000 + 281018368, DecimalSI.
+    auto guest = render(variant(R"({"spec": {"domain": {"memory": {"guest": "1024M"}, "resources": {"requests": null}}}})",
+                                "masquerade"));
+    CHECK(guest.requests()["memory"] == "1305018368");
+    CHECK(guest.requests()["cpu"] == "100m");
+
+    auto limited = render(variant(R"({"spec": {"domain": {"resources": {"requests": {"memory": null},
+        "limits": {"memory": "256Mi"}}}}})", "masquerade"));
+    // request = limit, both + overhead (page tables count only a request: none was given)
+    CHECK(limited.requests()["memory"] == limited.limits()["memory"]);
+
+    auto huge = render(variant(R"({"spec": {"domain": {"memory": {"guest": "1Gi", "hugepages": {"pageSize": "2Mi"}},
+        "resources": {"requests": {"memory": "1Gi"}}}}})", "masquerade"));
+    CHECK(huge.requests()["hugepages-2Mi"] == "1Gi");
+    CHECK(huge.limits()["hugepages-2Mi"] == "1Gi");
+    CHECK(huge.warned("hugetlbfs"));
+    CHECK(named(huge.compute()["volumeMounts"], "virt-launcher-cirros-test-hugepages")["mountPath"] == "/dev/hugepages");
+
+    auto overcommit = render(variant(R"({"spec": {"domain": {"resources": {"overcommitGuestOverhead": true}}}})"));
+    CHECK(overcommit.requests()["memory"] == "128Mi");
+}
+
+TEST_CASE("GPUs and host devices: +1 of their resource each, +1Gi VFIO overhead") {
+    auto r = render(variant(R"({"spec": {"domain": {"devices": {"gpus": [
+        {"name": "gpu1", "deviceName": "nvidia.com/TU104GL_Tesla_T4"},
+        {"name": "gpu2", "deviceName": "nvidia.com/TU104GL_Tesla_T4"}],
+        "hostDevices": [{"name": "hd", "deviceName": "intel.com/qat"}]}}}})"));
+    CHECK(r.requests()["nvidia.com/TU104GL_Tesla_T4"] == "2");
+    CHECK(r.limits()["nvidia.com/TU104GL_Tesla_T4"] == "2");
+    CHECK(r.limits()["intel.com/qat"] == "1");
+    CHECK(r.requests()["memory"] == "1710336Ki");  // 661760Ki + 1Gi
+}
+
+TEST_CASE("passt asks Podman for virt-handler's sysctls; older Podman is told how to set them") {
+    Json sysctls = {{{"name", "net.ipv4.ping_group_range"}, {"value", "107 107"}},
+                    {{"name", "net.ipv4.ip_unprivileged_port_start"}, {"value", "0"}}};
+    CHECK(render(cirros()).spec()["securityContext"]["sysctls"] == sysctls);
+    CHECK(!render(cirros("masquerade")).spec()["securityContext"].contains("sysctls"));
+    CHECK(!render(cirros(), on_podman("4.5")).warned("sysctls"));
+    auto old = render(cirros(), on_podman("4.3"));
+    CHECK(old.spec()["securityContext"]["sysctls"] == sysctls);
+    CHECK(old.warned("default_sysctls"));
+}
+
+TEST_CASE("the hook's marker annotation, or --mount-devices' explicit devices instead") {
+    auto r = render(cirros());
+    CHECK(r.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/vm"] == "cirros-test");
+
+    kubevirt::PodOptions o;
+    o.device_mounts = kubevirt::HostDeviceMounts{{"/dev/kvm", "/dev/net/tun"}, {{"PCI_RESOURCE_X", "0000:01:00.0"}}};
+    auto m = render(cirros(), o);
+    CHECK(!m.pod["metadata"]["annotations"].contains("kubevirt-vm-to-pod/vm"));
+    CHECK(named(m.spec()["volumes"], "dev-net-tun") ==
+          Json{{"name", "dev-net-tun"}, {"hostPath", {{"path", "/dev/net/tun"}, {"type", "CharDevice"}}}});
+    CHECK(named(m.compute()["volumeMounts"], "dev-kvm")["mountPath"] == "/dev/kvm");
+    CHECK(m.env("PCI_RESOURCE_X") == "0000:01:00.0");
+    CHECK(names_of(m.compute()["env"]).back() == "STANDALONE_VMI");
+}
+
+TEST_CASE("long names: the marker and vmi.kubevirt.io/id stay within 63 characters") {
+    std::string name(70, 'a');
+    CHECK(kubevirt::vm_marker("cirros") == "cirros");
+    CHECK(kubevirt::vm_marker(std::string(63, 'b')) == std::string(63, 'b'));
+    std::string marker = kubevirt::vm_marker(name);
+    CHECK(marker.size() == 63);
+    CHECK(marker.substr(0, 55) == std::string(54, 'a') + "-");
+    CHECK(marker == kubevirt::vm_marker(name));  // deterministic
+    CHECK(marker != kubevirt::vm_marker(std::string(69, 'a') + "b"));
+
+    Json vmi = cirros();
+    vmi["metadata"]["name"] = name;
+    auto old = render(vmi, on_podman("4.3"));
+    CHECK(old.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/vm"] == marker);
+    CHECK(old.pod["metadata"]["labels"]["vmi.kubevirt.io/id"] == marker);
+    CHECK(!old.pod["metadata"]["annotations"].contains("kubevirt.io/domain"));  // 70 characters: Podman 4 refuses
+    CHECK(old.warned("/metadata/annotations/kubevirt.io/domain: left out of the Pod"));
+    CHECK(render(vmi).pod["metadata"]["annotations"]["kubevirt.io/domain"] == name);
+}
+
+TEST_CASE("hostDisk, PVC and cloud-init volumes") {
+    auto r = render(variant(R"({"spec": {"volumes": [
+        {"name": "host", "hostDisk": {"path": "/var/lib/vms/disk.img", "type": "DiskOrCreate", "capacity": "1Gi"}},
+        {"name": "data", "persistentVolumeClaim": {"claimName": "vm-data"}},
+        {"name": "cloudinit", "cloudInitNoCloud": {"userData": "#cloud-config\n"}}]}})"));
+    CHECK(named(r.spec()["volumes"], "host") ==
+          Json{{"name", "host"}, {"hostPath", {{"path", "/var/lib/vms"}, {"type", "DirectoryOrCreate"}}}});
+    CHECK(named(r.compute()["volumeMounts"], "host")["mountPath"] == "/var/run/kubevirt-private/vmi-disks/host");
+    CHECK(named(r.spec()["volumes"], "data") == Json{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "vm-data"}}}});
+    CHECK(named(r.compute()["volumeMounts"], "data")["mountPath"] == "/var/run/kubevirt-private/vmi-disks/data");
+    CHECK(named(r.spec()["volumes"], "cloudinit").is_null());
+    CHECK(r.warned("truncate -s 1Gi /var/lib/vms/disk.img && chown 107:107 /var/lib/vms/disk.img"));
+    CHECK(r.warned("/spec/volumes/1 (data): becomes the Podman volume vm-data"));
+}
+
+TEST_CASE("hook sidecars from hooks.kubevirt.io/hookSidecars run beside compute") {
+    auto r = render(variant(R"({"metadata": {"annotations": {"hooks.kubevirt.io/hookSidecars":
+        "[{\"args\": [\"--version\", \"v1alpha2\"], \"image\": \"registry:5000/kubevirt/example-hook-sidecar:devel\"}]"}}})"));
+    CHECK(r.compute()["command"][18] == "1");
+    const Json& sidecar = r.spec()["containers"][1];
+    CHECK(sidecar["name"] == "hook-sidecar-0");
+    CHECK(sidecar["args"] == Json{"--version", "v1alpha2"});
+    CHECK(named(sidecar["env"], "CONTAINER_NAME")["value"] == "hook-sidecar-0");
+    CHECK(sidecar["volumeMounts"][0] == Json{{"name", "virt-launcher-cirros-test-hook-sidecar-sockets"},
+                                             {"mountPath", "/var/run/kubevirt-hooks"}, {"subPath", "hook-sidecar-0"}});
+    CHECK(named(r.compute()["volumeMounts"], "virt-launcher-cirros-test-hook-sidecar-sockets")["mountPath"] ==
+          "/var/run/kubevirt-hooks");
+    CHECK(error_of([] {
+              render(variant(R"({"metadata": {"annotations": {"hooks.kubevirt.io/hookSidecars":
+                  "[{\"configMap\": {\"name\": \"cm\", \"key\": \"k\", \"hookPath\": \"/p\"}}]"}}})"));
+          }) == "/metadata/annotations/hooks.kubevirt.io~1hookSidecars/0: a hook sidecar without an image runs "
+                "KubeVirt's sidecar-shim with a ConfigMap script, which needs the Kubernetes API; build an image "
+                "holding the hook and name it in \"image\"");
+}
+
+TEST_CASE("guest console log and console proxy run as containers (Podman has no native sidecars)") {
+    kubevirt::ConvertOptions options;
+    options.console_proxy = true;
+    options.proxy_port = 9000;
+    auto r = render(variant(R"({"spec": {"domain": {"devices": {"logSerialConsole": true}}}})"), {}, options);
+    std::vector<std::string> names = names_of(r.spec()["containers"]);
+    CHECK(names == std::vector<std::string>{"compute", "guest-console-log", "console-proxy"});
+    CHECK(r.spec()["containers"][1]["args"] == Json{"--logfile", "/var/run/kubevirt-private//virt-serial0-log"});
+    CHECK(r.spec()["containers"][2]["command"] == Json{"/console-proxy", "-port=9000", "-listen=unix"});
+    CHECK(r.spec()["containers"][2]["volumeMounts"][0]["name"] == "virt-launcher-cirros-test-private");
+    CHECK(render(cirros()).spec()["containers"].size() == 1);
+}
+
+TEST_CASE("scheduling hints: nodeSelector and affinity as KubeVirt renders them") {
+    auto r = render(variant(R"({"spec": {"nodeSelector": {"disk": "ssd"}, "domain": {"cpu": {"model": "Skylake",
+        "features": [{"name": "vmx", "policy": "require"}, {"name": "avx", "policy": "forbid"}]}}}})"));
+    CHECK(r.spec()["nodeSelector"] == Json{{"cpu-feature.node.kubevirt.io/vmx", "true"},
+                                           {"cpu-model.node.kubevirt.io/Skylake", "true"},
+                                           {"disk", "ssd"},
+                                           {"kubernetes.io/arch", "amd64"},
+                                           {"kubevirt.io/schedulable", "true"},
+                                           {"machine-type.node.kubevirt.io/q35", "true"}});
+    CHECK(r.spec()["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] ==
+          Json::parse(R"([{"matchExpressions": [{"key": "cpu-feature.node.kubevirt.io/avx", "operator": "DoesNotExist"}]}])"));
+}
+
+TEST_CASE("what podman kube play cannot do is an error naming the volume") {
+    CHECK(error_of([] { render(variant(R"({"spec": {"volumes": [{"name": "info", "downwardAPI": {"fields": []}}]}})")); }) ==
+          "/spec/volumes/0 (info): a downwardAPI volume needs the Kubernetes API, and podman kube play has no "
+          "downwardAPI volumes; remove the volume, or pass the data with cloudInitNoCloud");
+    CHECK(error_of([] { render(variant(R"({"spec": {"domain": {"devices": {"tpm": {"persistent": true}}}}})"),
+                               on_podman("4.3")); }) ==
+          "/spec/domain: persistent TPM or EFI state needs volume subPath, which podman kube play 4.3 ignores; use "
+          "Podman 4.4 or later, or drop persistent: true");
+    CHECK(error_of([] { render(Json{{"kind", "VirtualMachine"}, {"spec", Json::object()}}); }) ==
+          "VMI: is not a VirtualMachineInstance with a spec; expand the VM first (expand_vmi)");
+}
+
+TEST_CASE("persistent TPM state lives in a Podman volume named like KubeVirt's PVC") {
+    auto r = render(variant(R"({"spec": {"domain": {"devices": {"tpm": {"persistent": true}}}}})"));
+    CHECK(named(r.spec()["volumes"], "vm-state")["persistentVolumeClaim"]["claimName"] == "persistent-state-for-cirros-test");
+    CHECK(named(r.compute()["volumeMounts"], "vm-state")["subPath"] == "meta");
+}
+
+TEST_CASE("the same VMI renders to the same bytes") {
+    CHECK(kubevirt::to_yaml(render(cirros()).pod) == kubevirt::to_yaml(render(cirros()).pod));
+    CHECK(kubevirt::to_yaml(render(cirros(), on_podman("4.3")).pod) ==
+          kubevirt::to_yaml(render(cirros(), on_podman("4.3")).pod));
+}
+
+TEST_CASE("Podman versions and restart policies") {
+    CHECK(kubevirt::parse_podman_version("4.3.1").str() == "4.3");
+    CHECK(kubevirt::parse_podman_version("5").str() == "5.0");
+    CHECK(!kubevirt::parse_podman_version("5.2").has_image_volumes());
+    CHECK(kubevirt::parse_podman_version("5.3").has_image_volumes());
+    CHECK(error_of([] { kubevirt::parse_podman_version("five"); }) ==
+          "--podman-version 'five': is not a Podman version; give major[.minor[.patch]], e.g. 4.3 or 5.4");
+    CHECK(error_of([] { kubevirt::parse_podman_version("3.4"); }) ==
+          "--podman-version: Podman 3.4 cannot run the Pod; kube play turns hostPath devices into devices from "
+          "Podman 4.2 on: use 4.2 or later");
+
+    struct Case {
+        const char* spec;
+        const char* policy;
+        std::size_t warnings;
+    };
+    for (const auto& c : std::vector<Case>{{R"({"runStrategy": "Always"})", "Always", 0},
+                                           {R"({"runStrategy": "RerunOnFailure"})", "OnFailure", 0},
+                                           {R"({"runStrategy": "Manual"})", "Never", 0},
+                                           {R"({"runStrategy": "Once"})", "Never", 0},
+                                           {R"({"running": true})", "Always", 0},
+                                           {R"({"running": false})", "Never", 1},
+                                           {R"({"runStrategy": "Halted"})", "Never", 1}}) {
+        CAPTURE(c.spec);
+        kubevirt::Diagnostics d;
+        Json vm = {{"kind", "VirtualMachine"}, {"spec", Json::parse(c.spec)}};
+        CHECK(kubevirt::restart_policy_for(&vm, d) == c.policy);
+        CHECK(d.size() == c.warnings);
+    }
+    kubevirt::Diagnostics d;
+    CHECK(kubevirt::restart_policy_for(nullptr, d) == "Never");
+}

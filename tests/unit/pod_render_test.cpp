@@ -161,7 +161,7 @@ TEST_CASE("containerDisk: an image volume on Podman 5.3+, an image-driver named 
     Json claim = named(v4.spec()["volumes"], "containerdisk")["persistentVolumeClaim"];
     CHECK(claim == Json{{"claimName", "cirros-test-containerdisk-fb2115ef"}, {"readOnly", true}});
     REQUIRE(v4.setup.size() == 2);
-    CHECK(v4.setup[0].command == "podman pull quay.io/kubevirt/cirros-container-disk-demo:latest");
+    CHECK(v4.setup[0].command == "podman pull quay.io/kubevirt/cirros-container-disk-demo:latest");  // Always
     CHECK(v4.setup[1].command == "podman volume create --driver image --opt "
                                  "image=quay.io/kubevirt/cirros-container-disk-demo:latest cirros-test-containerdisk-fb2115ef");
     REQUIRE(v4.spec()["initContainers"].size() == 1);
@@ -180,6 +180,9 @@ TEST_CASE("containerDisk: an image volume on Podman 5.3+, an image-driver named 
         {"image": "localhost/disk:2", "imagePullPolicy": "Never", "path": "/custom/disk.qcow2"}}]}})"),
                         on_podman("4"));
     CHECK(other.setup.size() == 1);  // Never: nothing to pull
+    auto present = render(variant(R"({"spec": {"volumes": [{"name": "containerdisk", "containerDisk":
+        {"image": "localhost/disk:2", "imagePullPolicy": "IfNotPresent"}}]}})"), on_podman("4"));
+    CHECK(present.setup[0].command == "podman image exists localhost/disk:2 || podman pull localhost/disk:2");
     std::string other_script = other.spec()["initContainers"][0]["command"][2];
     CHECK(other_script.find("[ -r /var/run/kubevirt-image-volume/disk_0/custom/disk.qcow2 ]") != std::string::npos);
     CHECK(named(other.spec()["volumes"], "containerdisk")["persistentVolumeClaim"]["claimName"] !=

@@ -53,14 +53,18 @@ void VolumeRenderer::image_volume(const std::string& name, const std::string& im
         mount(name, mount_path, true));
 
     std::string create = "podman volume create --driver image --opt " + sh_quote("image=" + image) + " " + claim;
+    // The image must be in local storage; pull it the way the pull policy says.
     if (policy != "Never" && std::find(pulled_.begin(), pulled_.end(), image) == pulled_.end()) {
         pulled_.push_back(image);
-        ctx_.setup.push_back({"pull " + image, "podman pull " + sh_quote(image)});
+        std::string pull = "podman pull " + sh_quote(image);
+        if (policy != "Always") pull = "podman image exists " + sh_quote(image) + " || " + pull;
+        ctx_.setup.push_back({"pull " + image, pull});
     }
     ctx_.setup.push_back({"the image volume of " + name, create});
-    std::string message = "kubevirt-vm-to-pod: " + where + ": the Podman volume " + claim + " holds no disk at " +
-                          mount_path + "; create it before podman kube play (podman kube play --down, podman volume rm " +
-                          claim + ", podman pull " + image + ", " + create + ")";
+    std::string message = "kubevirt-vm-to-pod: " + where + ": the Podman volume " + claim + " holds no disk that uid " +
+                          std::to_string(ctx_.user_id) + " can read at " + mount_path +
+                          " (kube play creates a missing volume empty); run podman kube play --down, podman volume rm " +
+                          claim + ", then " + create + " and play again";
     out_.disk_checks.push_back("if ! " + check + "; then echo " + sh_quote(message) + " >&2; missing=1; fi");
     if (policy == "Always")
         ctx_.warn(where, "imagePullPolicy Always: an image-driver volume keeps the image it was created from; to "

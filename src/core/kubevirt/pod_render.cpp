@@ -137,7 +137,17 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                  {"securityContext", pod_security_context(ctx)},
                  {"terminationGracePeriodSeconds", int_at(ctx.spec, {"terminationGracePeriodSeconds"}, 30) + 30},
                  {"volumes", volumes.volumes}};
-    if (Json init = render_init_containers(ctx, volumes); !init.empty()) spec["initContainers"] = init;
+    if (Json init = render_init_containers(ctx, volumes); !init.empty()) {
+        spec["initContainers"] = init;
+        // Podman before 4.4 restarts init containers by the pod's policy, and
+        // kube play then fails removing the still running one-shot container.
+        if (!pod_options.podman.at_least(4, 4) && pod_options.restart_policy != "Never") {
+            ctx.warn("/spec/restartPolicy", "Never instead of " + pod_options.restart_policy + ": Podman " +
+                                                pod_options.podman.str() + " would restart the containerDisk check "
+                                                "(an init container) too; restart the VM with podman pod start");
+            spec["restartPolicy"] = "Never";
+        }
+    }
     if (Json affinity = pod_affinity(ctx); !affinity.is_null()) spec["affinity"] = affinity;
     for (const char* key : {"subdomain", "dnsConfig", "dnsPolicy", "schedulerName", "tolerations",
                             "topologySpreadConstraints", "resourceClaims", "priorityClassName"}) {

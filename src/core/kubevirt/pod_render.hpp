@@ -14,7 +14,8 @@
 namespace kvpod::kubevirt {
 
 /// The Podman the Pod is written for. Features by version (kube play):
-/// pod sysctls ≥ 4.5, volume subPath ≥ 4.4, annotation values over 63
+/// pod sysctls ≥ 4.5, volume subPath and one-shot init containers that the
+/// pod's restart policy leaves alone ≥ 4.4, annotation values over 63
 /// characters ≥ 5.0, `image:` volumes ≥ 5.3.
 struct PodmanVersion {
     int major = 5;

@@ -56,6 +56,11 @@ open /dev/vhost-net: no such file"
 
 printf '%s\n' "$probe" >"$out/probe.sh"
 
+podman_version=$(command podman version --format '{{.Client.Version}}')
+podman_major=${podman_version%%.*}
+podman_minor=${podman_version#*.}
+podman_minor=${podman_minor%%.*}
+
 cgroup_v1=0
 [ -r /sys/fs/cgroup/devices/devices.list ] && cgroup_v1=1
 
@@ -123,6 +128,43 @@ if got=$(podman run --name "$ctr" --network none --annotation "$E2E_ANNOTATION=v
         "container $id: compute container of VM 'vm-run' (spec from env STANDALONE_VMI)"
 else
     e2e_not_ok "podman run: the compute container starts" "$got"
+fi
+
+# --- a multi-line annotation on the command line ----------------------------
+# A YAML VMI needs no commas, so podman run --annotation can carry it where
+# Podman keeps newlines. Podman 4.x keeps a value's first line only: the hook
+# gets a cut document and must refuse it rather than start the VM without
+# its devices. Podman 5.x passes the whole value, and the hooks.d "when"
+# pattern must match a value with newlines (Go's "^.*$" does not: the hook
+# would not run at all).
+yaml_vmi='apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: vm-yaml
+spec:
+  domain:
+    devices:
+      autoattachPodInterface: false'
+kvm_only="/dev/kvm crw-rw---- 107:107 10,99
+open /dev/kvm: No such device
+/dev/net/tun absent
+open /dev/net/tun: no such file
+/dev/vhost-net absent
+open /dev/vhost-net: no such file"
+ctr=$E2E_PREFIX-yaml
+e2e_log_mark
+got=$(podman run --name "$ctr" --network none --annotation "$E2E_ANNOTATION=$yaml_vmi" "$img" sh -c "$probe" 2>&1)
+status=$?
+if [ "$podman_major" -lt 5 ]; then
+    e2e_is "$status" 126 "multi-line annotation via podman run on Podman $podman_version: the start is refused"
+    e2e_log_check "multi-line annotation via podman run on Podman $podman_version: the hook got the first line only" \
+        "reading the VM spec from annotation $E2E_ANNOTATION: annotation $E2E_ANNOTATION: document is kubevirt.io/v1"
+else
+    e2e_is "$status" 0 "multi-line annotation via podman run on Podman $podman_version: the container starts"
+    e2e_is "$(nodes_of "$got")" "$kvm_only" \
+        "multi-line annotation via podman run on Podman $podman_version: devices of the annotation's VM (kvm only)"
+    e2e_log_check "multi-line annotation via podman run on Podman $podman_version: the hook read the annotation" \
+        "container $(short_id "$ctr"): compute container of VM 'vm-yaml' (spec from annotation $E2E_ANNOTATION)"
 fi
 
 # --- a container without the annotation --------------------------------------
@@ -260,20 +302,18 @@ command podman pod rm -f -t 0 "$pod" >/dev/null 2>&1
 # takes them, so the whole VM can travel in the pod annotation. The env of
 # the compute container names another VM and asks for all devices; the
 # annotation's VM has no network, so only /dev/kvm proves the hook used it.
-version=$(command podman version --format '{{.Client.Version}}')
-major=${version%%.*}
-minor=${version#*.}
-minor=${minor%%.*}
-pod=$E2E_PREFIX-long
-spec=$(vmi vm-long '{"autoattachPodInterface":false}')
-rm -f "$out"/long.*
-cat >"$E2E_TMP/pod-long.yaml" <<EOF
+
+# Writes a one-container VM pod NAME whose annotation value is VALUE (a YAML
+# scalar as written), plays it and sets got/status; the container writes its
+# probe to $out/NAME.txt.
+play_annotated_pod() {  # NAME VALUE
+    cat >"$E2E_TMP/$1.yaml" <<EOF
 apiVersion: v1
 kind: Pod
 metadata:
-  name: $pod
+  name: $1
   annotations:
-    $E2E_ANNOTATION: '$spec'
+    $E2E_ANNOTATION: $2
 spec:
   restartPolicy: Never
   volumes:
@@ -282,35 +322,49 @@ spec:
   containers:
   - name: compute
     image: $img
-    command: ["sh", "-c", 'sh /out/probe.sh >/out/long.tmp; mv /out/long.tmp /out/long.txt; exec sleep 600']
+    command: ["sh", "-c", 'sh /out/probe.sh >/out/$1.tmp; mv /out/$1.tmp /out/$1.txt; exec sleep 600']
     env:
     - name: STANDALONE_VMI
       value: '$(vmi vm-from-env)'
     volumeMounts: [{name: out, mountPath: /out}]
 EOF
-e2e_log_mark
-got=$(podman kube play --network none "$E2E_TMP/pod-long.yaml" 2>&1)
-status=$?
-e2e_diag "podman $version kube play with a ${#spec}-character annotation: status $status: $got"
-if [ "$major" -lt 4 ] || { [ "$major" = 4 ] && [ "$minor" -le 6 ]; }; then
-    e2e_is "$status" 125 "long annotation on Podman $version: kube play fails"
+    e2e_log_mark
+    got=$(podman kube play --network none "$E2E_TMP/$1.yaml" 2>&1)
+    status=$?
+}
+
+check_annotated_pod() {  # NAME WHAT VM
+    local i
+    for ((i = 0; i < 100; i++)); do [ -e "$out/$1.txt" ] && break; sleep 0.1; done
+    e2e_is "$(nodes_of "$(cat "$out/$1.txt" 2>&1)")" "$kvm_only" "$2: devices of the annotation's VM (kvm only)"
+    e2e_log_check "$2: the hook read the spec from the annotation" \
+        "container $(short_id "$1-compute"): compute container of VM '$3' (spec from annotation $E2E_ANNOTATION)"
+}
+
+spec=$(vmi vm-long '{"autoattachPodInterface":false}')
+pod=$E2E_PREFIX-long
+play_annotated_pod "$pod" "'$spec'"
+e2e_diag "podman $podman_version kube play with a ${#spec}-character annotation: status $status: $got"
+if [ "$podman_major" -lt 4 ] || { [ "$podman_major" = 4 ] && [ "$podman_minor" -le 6 ]; }; then
+    e2e_is "$status" 125 "long annotation on Podman $podman_version: kube play fails"
     e2e_is "$(tail -n1 <<<"$got")" \
         "Error: invalid annotation \"$E2E_ANNOTATION\"=\"${spec//\"/\\\"}\" value length exceeds Kubernetetes max 63" \
-        "long annotation on Podman $version: Podman's error text"
-elif [ "$major" -ge 5 ]; then
-    e2e_is "$status" 0 "long annotation on Podman $version: kube play accepts it"
-    for ((i = 0; i < 100; i++)); do [ -e "$out/long.txt" ] && break; sleep 0.1; done
-    got=$(cat "$out/long.txt" 2>&1)
-    e2e_is "$(nodes_of "$got")" "/dev/kvm crw-rw---- 107:107 10,99
-open /dev/kvm: No such device
-/dev/net/tun absent
-open /dev/net/tun: no such file
-/dev/vhost-net absent
-open /dev/vhost-net: no such file" "long annotation on Podman $version: devices of the annotation's VM (kvm only)"
-    e2e_log_check "long annotation on Podman $version: the hook read the spec from the annotation" \
-        "compute container of VM 'vm-long' (spec from annotation $E2E_ANNOTATION)"
+        "long annotation on Podman $podman_version: Podman's error text"
+elif [ "$podman_major" -ge 5 ]; then
+    e2e_is "$status" 0 "long annotation on Podman $podman_version: kube play accepts it"
+    check_annotated_pod "$pod" "long annotation on Podman $podman_version" vm-long
+    command podman pod rm -f -t 0 "$pod" >/dev/null 2>&1
+
+    # The same VM as a YAML block: a value with newlines, which the hooks.d
+    # "when" pattern must match too.
+    pod=$E2E_PREFIX-yaml
+    play_annotated_pod "$pod" "|
+$(sed -e 's/^/      /' -e 's/vm-yaml/vm-yaml-pod/' <<<"$yaml_vmi")"
+    e2e_is "$status" 0 "YAML block annotation on Podman $podman_version: kube play accepts it"
+    [ "$status" = 0 ] || e2e_diag "$got"
+    check_annotated_pod "$pod" "YAML block annotation on Podman $podman_version" vm-yaml-pod
 else
-    e2e_skip "long annotation on Podman $version" "4.7-4.9 need kube play --no-trunc"
+    e2e_skip "long annotation on Podman $podman_version" "4.7-4.9 need kube play --no-trunc"
 fi
 command podman pod rm -f -t 0 "$pod" >/dev/null 2>&1
 

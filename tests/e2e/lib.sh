@@ -185,8 +185,8 @@ e2e_cleanup() {
 e2e_busybox_tree() {
     local dir=$1 busybox applet
     busybox=$(command -v busybox) || { echo "busybox-static is not installed" >&2; return 1; }
-    file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-        ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' ||
+    # The image has no libraries: ldd must find nothing to load.
+    ! ldd "$busybox" >/dev/null 2>&1 ||
         { echo "$busybox is not statically linked (install busybox-static)" >&2; return 1; }
     mkdir -p "$dir"/{bin,etc,tmp,proc,sys,dev,root,run,var}
     cp "$busybox" "$dir/bin/busybox"

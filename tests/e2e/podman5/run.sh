@@ -54,8 +54,9 @@ case $script in
 esac
 
 command podman run --rm --name "$E2E_PREFIX-outer" --privileged --network none \
-    --ulimit nofile=65536:65536 "${mounts[@]}" \
+    "${mounts[@]}" \
     -e E2E_BUILD_DIR="$E2E_BUILD_DIR" -e E2E_HOOK_BIN="$E2E_HOOK_BIN" -e E2E_KEEP="${E2E_KEEP:-0}" \
+    -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
     -w "$E2E_SRC_ROOT" "$image" bash "$script" "$@"
 status=$?
 E2E_FINISHED=1  # the inner script printed the plan and the summary

@@ -31,6 +31,7 @@ out=$E2E_TMP/out
 mkdir -p "$out"
 
 # The three nodes as the container sees them, and what opening each gives.
+# shellcheck disable=SC2016  # expanded by the container's shell
 probe='for p in /dev/kvm /dev/net/tun /dev/vhost-net; do
   if [ -c $p ]; then set -- $(ls -ln $p); echo "$p $1 $3:$4 $5$6"; else echo "$p absent"; fi
   echo "open $p: $( (: <$p) 2>&1 | sed "s/.*: //")"

@@ -19,8 +19,10 @@
 #   e2e_init NAME        Checks preconditions, makes $E2E_TMP, a private
 #                        containers.conf ($CONTAINERS_CONF, runtime runc, ulimits
 #                        nofile/nproc 1024), an empty hooks dir ($E2E_HOOKS_DIR)
-#                        and $E2E_PREFIX ("e2e-NAME-<pid>"), the prefix every
-#                        container, pod and image name of the test must carry.
+#                        and $E2E_PREFIX ("e2e-NAME-<pid>"): every container,
+#                        pod, volume and image name of the test must start with
+#                        "$E2E_PREFIX-" (images: "localhost/$E2E_PREFIX-"), so
+#                        the cleanup finds them and no one else's.
 #                        Installs the EXIT trap that cleans up.
 #   e2e_skip_all REASON  Prints "1..0 # SKIP REASON" and exits 77.
 #   e2e_require CMD...   e2e_skip_all unless every CMD is on PATH.
@@ -32,7 +34,7 @@
 # Images and host fakes
 #   e2e_image            Prints the name of a local busybox image (Debian's
 #                        busybox-static, PATH=/bin), importing it on first use.
-#                        With $E2E_IMAGE set (run-all.sh shares one), uses that.
+#                        With $E2E_IMAGE set, prints that instead (kept).
 #   e2e_mknod ROOT PATH TYPE MAJOR MINOR MODE
 #                        Creates the device node ROOT/PATH (TYPE c or b, MODE
 #                        octal) and its parent directories.
@@ -70,6 +72,8 @@
 #   e2e_finish                   Prints "1..N" and "N passed, N failed, N skipped",
 #                                exits 1 when anything failed, else 0.
 #
+# Variables for scripts: E2E_TMP, E2E_PREFIX, E2E_HOOKS_DIR, E2E_SRC_ROOT,
+# E2E_BUILD_DIR, E2E_HOOK_BIN, E2E_ANNOTATION (kubevirt-vm-to-pod/vm).
 # Environment: E2E_BUILD_DIR (default <repo>/build), E2E_HOOK_BIN (default
 # $E2E_BUILD_DIR/src/hook/oci-kubevirt-hook), E2E_KEEP=1 keeps $E2E_TMP,
 # E2E_IMAGE, E2E_PODMAN_ARGS, E2E_SYSLOG_STATE (default /run/kvpod-e2e-syslog).
@@ -80,6 +84,7 @@ E2E_BUILD_DIR=${E2E_BUILD_DIR:-$E2E_SRC_ROOT/build}
 E2E_HOOK_BIN=${E2E_HOOK_BIN:-$E2E_BUILD_DIR/src/hook/oci-kubevirt-hook}
 E2E_LOG_IDENT=${E2E_LOG_IDENT:-oci-kubevirt-hook}
 E2E_SYSLOG_STATE=${E2E_SYSLOG_STATE:-/run/kvpod-e2e-syslog}
+# shellcheck disable=SC2034  # for the scripts that source this file
 E2E_ANNOTATION=kubevirt-vm-to-pod/vm
 
 E2E_TAP_N=0
@@ -153,25 +158,32 @@ e2e_exit_trap() {
     exit "$status"
 }
 
-# Removes only what this test created: pods, containers and images whose
-# names start with $E2E_PREFIX, its temp dir, its use of the syslog listener.
+# Sets names[] to the objects Podman lists (ARGS: a listing command) that
+# carry this test's prefix.
+e2e_names() {
+    mapfile -t names < <(command podman "$@" 2>/dev/null | grep -E "^(localhost/)?$E2E_PREFIX-")
+}
+
+# Removes only what this test created: pods, containers, volumes and images
+# whose names start with "$E2E_PREFIX-", its temp dir, its use of the syslog
+# listener.
 e2e_cleanup() {
     set +e
-    local i names
+    local i names=()
     for ((i = ${#E2E_CLEANUPS[@]} - 1; i >= 0; i--)); do
         eval "${E2E_CLEANUPS[i]}" >/dev/null 2>&1
     done
     E2E_CLEANUPS=()
     if [ -n "${E2E_PREFIX:-}" ]; then
-        names=$(command podman pod ls --format '{{.Name}}' 2>/dev/null | grep "^$E2E_PREFIX" || true)
-        [ -z "$names" ] || command podman pod rm -f -t 0 $names >/dev/null 2>&1
-        names=$(command podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$E2E_PREFIX" || true)
-        [ -z "$names" ] || command podman rm -f -t 0 $names >/dev/null 2>&1
-    fi
-    if [ -n "${E2E_PREFIX:-}" ]; then
-        names=$(command podman images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |
-            grep "^localhost/$E2E_PREFIX-" || true)
-        [ -z "$names" ] || command podman rmi -f $names >/dev/null 2>&1
+        # "$E2E_PREFIX-": e2e-hook-12 must not match another run's e2e-hook-123-...
+        e2e_names pod ls --format '{{.Name}}'
+        [ ${#names[@]} = 0 ] || command podman pod rm -f -t 0 "${names[@]}" >/dev/null 2>&1
+        e2e_names ps -a --format '{{.Names}}'
+        [ ${#names[@]} = 0 ] || command podman rm -f -t 0 "${names[@]}" >/dev/null 2>&1
+        e2e_names volume ls --format '{{.Name}}'
+        [ ${#names[@]} = 0 ] || command podman volume rm -f "${names[@]}" >/dev/null 2>&1
+        e2e_names images --format '{{.Repository}}:{{.Tag}}'
+        [ ${#names[@]} = 0 ] || command podman rmi -f "${names[@]}" >/dev/null 2>&1
     fi
     e2e_log_stop
     if [ -n "${E2E_TMP:-}" ] && [ -d "$E2E_TMP" ]; then
@@ -291,7 +303,7 @@ e2e_log_start() {
     e2e_log_lock
     e2e_log_prune_users
     if e2e_log_listener >/dev/null; then
-        E2E_LOG_MODE=file
+        E2E_LOG_MODE="file"
     else
         if [ -r "$state/pid" ]; then
             # A listener of ours died: its socket (same inode) is stale.
@@ -314,7 +326,7 @@ e2e_log_start() {
                 e2e_log_listener >/dev/null && break
                 sleep 0.1
             done
-            if e2e_log_listener >/dev/null; then E2E_LOG_MODE=file; else
+            if e2e_log_listener >/dev/null; then E2E_LOG_MODE="file"; else
                 e2e_diag "the syslog listener did not start: $(cat "$state/listener.err")"
                 E2E_LOG_MODE=none
             fi
@@ -358,7 +370,7 @@ e2e_log_mark() {
 
 e2e_log_text() {
     case $E2E_LOG_MODE in
-    file) tail -c +"$((${E2E_LOG_MARK:-0} + 1))" "$E2E_SYSLOG_STATE/messages" | grep -F " $E2E_LOG_IDENT[" ;;
+    file) tail -c +"$((${E2E_LOG_MARK:-0} + 1))" "$E2E_SYSLOG_STATE/messages" | grep -F " ${E2E_LOG_IDENT}[" ;;
     journal) journalctl --no-pager -q -o short-iso -t "$E2E_LOG_IDENT" --since "@${E2E_LOG_MARK%.*}" ;;
     *) return 1 ;;
     esac

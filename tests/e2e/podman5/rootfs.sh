@@ -57,7 +57,7 @@ start=$(date +%s)
 echo "rootfs.sh: debootstrap $SUITE from $mirror (this takes a few minutes)" >&2
 if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
-    cat "$root/debootstrap/debootstrap.log" 2>/dev/null | tail -n 30 >&2
+    tail -n 30 "$root/debootstrap/debootstrap.log" >&2 2>/dev/null
     exit 1
 fi
 bootstrapped=$(date +%s)

@@ -17,6 +17,7 @@
 # Output: the inner script's TAP. Exit status: the inner script's (77 = skip).
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
 . "$here/../lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 SCRIPT [ARG...]" >&2; exit 2; }
@@ -59,5 +60,6 @@ command podman run --rm --name "$E2E_PREFIX-outer" --privileged --network none \
     -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
     -w "$E2E_SRC_ROOT" "$image" bash "$script" "$@"
 status=$?
+# shellcheck disable=SC2034  # read by lib.sh's exit trap
 E2E_FINISHED=1  # the inner script printed the plan and the summary
 exit "$status"

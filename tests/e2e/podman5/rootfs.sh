@@ -4,9 +4,10 @@
 # nested end-to-end tests, and prints the path of its tarball.
 #
 # The tarball is cached under $E2E_CACHE_DIR (default /var/tmp/kvpod-e2e-cache)
-# as trixie-podman5-<hash of this script>.tar, so editing the package list
-# below makes a new one; next to it, .libs lists the shared libraries it has
-# (run.sh uses it to lend the host's copies of libraries trixie lacks).
+# as trixie-podman5-<key>.tar, the key a hash of SUITE, PACKAGES and FORMAT
+# below, so changing them makes a new one; next to it, .libs lists the shared
+# libraries it has (run.sh uses it to lend the host's copies of libraries
+# trixie lacks).
 # Parallel callers wait on a lock for the one that builds.
 #
 # Environment: E2E_CACHE_DIR, E2E_DEBIAN_MIRROR (default: the Debian mirror in
@@ -19,9 +20,11 @@ set -euo pipefail
 # busybox-static (the test image), python3-minimal (the syslog listener), jq.
 PACKAGES=podman,runc,catatonit,nftables,busybox-static,python3-minimal,jq
 SUITE=trixie
+# Bump when what is done to the tree after debootstrap changes.
+FORMAT=1
 
 cache=${E2E_CACHE_DIR:-/var/tmp/kvpod-e2e-cache}
-key=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
+key=$(echo "$SUITE $PACKAGES $FORMAT" | sha256sum | cut -c1-12)
 tarball=$cache/$SUITE-podman5-$key.tar
 
 debian_mirror() {

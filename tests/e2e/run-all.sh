@@ -52,7 +52,7 @@ run_one() {  # LABEL COMMAND...
 }
 
 for s in "${scripts[@]}"; do
-    run_one "$(basename "$s") on $(podman --version)" bash "$s"
+    run_one "$(basename "$s") on $(podman --version 2>/dev/null || echo "no podman")" bash "$s"
 done
 if [ "${E2E_PODMAN5:-1}" != 0 ]; then
     for s in "${scripts[@]}"; do

@@ -22,6 +22,20 @@ std::vector<SourcedDocument> read_input(const std::string& path, std::FILE* stdi
     return read_documents(*text, path);
 }
 
+/// Where a render message points: a JSON pointer into the VMI becomes one
+/// into the user's file ("vm.yaml:/spec/template/spec/volumes/0"), since a
+/// VM's template is the VMI. Other places ("Pod /spec/...", a flag) stay.
+std::string locate(const std::string& where, const kubevirt::VmInput& input, bool is_vm) {
+    if (where.empty() || where.front() != '/') return where;
+    auto under = [&](std::string_view top) {
+        return where.compare(0, top.size(), top) == 0 && (where.size() == top.size() || where[top.size()] == '/');
+    };
+    std::string pointer = where;
+    if (is_vm && under("/spec")) pointer = "/spec/template/spec" + where.substr(5);
+    else if (is_vm && under("/metadata")) pointer = "/spec/template/metadata" + where.substr(9);
+    return input.source + ":" + pointer;
+}
+
 std::string yaml_with_setup(const kubevirt::RenderedPod& rendered) {
     std::string out;
     if (!rendered.setup.empty()) {
@@ -49,11 +63,24 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
 
     CommandOutput out;
     bool is_vm = input.vm.value("kind", std::string()) == "VirtualMachine";
-    pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, out.warnings);
+    kubevirt::Diagnostics vm_warnings;
+    pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, vm_warnings);
+    for (auto& w : vm_warnings) out.warnings.push_back({input.source + ":" + w.where, std::move(w.message)});
     kubevirt::Json vmi = kubevirt::expand_vmi(input, options.convert, out.warnings);
     if (options.convert.mount_devices)
         pod_options.device_mounts = discover_device_mounts(vmi, options.host_root, out.warnings);
-    auto rendered = kubevirt::render_launcher_pod(vmi, options.convert, pod_options, out.warnings);
+
+    kubevirt::Diagnostics render_warnings;
+    kubevirt::RenderedPod rendered;
+    try {
+        rendered = kubevirt::render_launcher_pod(vmi, options.convert, pod_options, render_warnings);
+    } catch (const Error& e) {
+        if (e.where().empty() || e.where().front() != '/') throw;
+        Error located(e.what_failed(), locate(e.where(), input, is_vm), e.remedy());
+        for (auto it = e.contexts().rbegin(); it != e.contexts().rend(); ++it) located.context(*it);
+        throw located;
+    }
+    for (auto& w : render_warnings) out.warnings.push_back({locate(w.where, input, is_vm), std::move(w.message)});
 
     out.text = options.output == "json" ? rendered.pod.dump(2) + "\n" : yaml_with_setup(rendered);
     out.setup = std::move(rendered.setup);

@@ -234,7 +234,6 @@ TEST_CASE("dedicated CPUs: requests = limits = vCPUs (+ emulator thread), memory
     CHECK(r.requests()["memory"] == r.limits()["memory"]);
     CHECK(r.requests()["memory"] == "772352Ki");
     CHECK(r.spec()["nodeSelector"]["kubevirt.io/cpumanager"] == "true");
-    CHECK(r.warned("dedicatedCpuPlacement"));
 }
 
 TEST_CASE("memory: guest only, limits, hugepages, overcommitGuestOverhead") {
@@ -313,7 +312,7 @@ TEST_CASE("long names: the marker and vmi.kubevirt.io/id stay within 63 characte
     CHECK(old.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/vm"] == marker);
     CHECK(old.pod["metadata"]["labels"]["vmi.kubevirt.io/id"] == marker);
     CHECK(!old.pod["metadata"]["annotations"].contains("kubevirt.io/domain"));  // 70 characters: Podman 4 refuses
-    CHECK(old.warned("/metadata/annotations/kubevirt.io/domain: left out of the Pod"));
+    CHECK(old.warned("Pod /metadata/annotations/kubevirt.io/domain: left out of the Pod"));
     CHECK(render(vmi).pod["metadata"]["annotations"]["kubevirt.io/domain"] == name);
 }
 

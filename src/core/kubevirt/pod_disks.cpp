@@ -61,7 +61,7 @@ void VolumeRenderer::image_volume(const std::string& name, const std::string& im
         ctx_.setup.push_back({"pull " + image, pull});
     }
     ctx_.setup.push_back({"the image volume of " + name, create});
-    std::string message = "kubevirt-vm-to-pod: " + where + ": the Podman volume " + claim + " holds no disk that uid " +
+    std::string message = "kubevirt-vm-to-pod: " + name + ": the Podman volume " + claim + " holds no disk that uid " +
                           std::to_string(ctx_.user_id) + " can read at " + mount_path +
                           " (kube play creates a missing volume empty); run podman kube play --down, podman volume rm " +
                           claim + ", then " + create + " and play again";

@@ -37,7 +37,7 @@ Json pod_security_context(Context& ctx) {
         sc["sysctls"] = Json::array({{{"name", "net.ipv4.ping_group_range"}, {"value", "107 107"}},
                                      {{"name", "net.ipv4.ip_unprivileged_port_start"}, {"value", "0"}}});
         if (!ctx.pod_options.podman.has_pod_sysctls())
-            ctx.warn("/spec/securityContext/sysctls",
+            ctx.warn("Pod /spec/securityContext/sysctls",
                      "Podman " + ctx.pod_options.podman.str() + " ignores pod sysctls, which passt needs for ping and "
                      "ports below 1024: add default_sysctls = [\"net.ipv4.ping_group_range=107 107\", "
                      "\"net.ipv4.ip_unprivileged_port_start=0\"] to containers.conf");
@@ -78,20 +78,6 @@ void add_device_mounts(const HostDeviceMounts& devices, Volumes& volumes) {
     }
 }
 
-void warn_about_spec(Context& ctx) {
-    if (is_cpu_dedicated(ctx.spec))
-        ctx.warn("/spec/domain/cpu/dedicatedCpuPlacement",
-                 "Podman does not reserve CPUs: virt-launcher pins the vCPUs to the compute container's cpuset, which is "
-                 "every host CPU unless you narrow it (podman update --cpuset-cpus, or the pod's cpuset)");
-    for (const char* list : {"gpus", "hostDevices"}) {
-        const Json& devices = array_at(ctx.spec, {"domain", "devices", list});
-        for (std::size_t i = 0; i < devices.size(); ++i)
-            if (has(devices[i], {"claimRequest"}))
-                ctx.warn("/spec/domain/devices/" + std::string(list) + "/" + std::to_string(i),
-                         "claimRequest (DRA) needs Kubernetes' resource claims: Podman gives the device to nobody");
-    }
-}
-
 }  // namespace
 
 RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, const PodOptions& pod_options,
@@ -124,7 +110,6 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                 containers[0]["volumeMounts"].push_back(mount(name, shared));
         }
     }
-    warn_about_spec(ctx);
 
     std::string hostname = hostname_of(ctx);
     Json spec = {{"automountServiceAccountToken", false},
@@ -142,7 +127,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
         // Podman before 4.4 restarts init containers by the pod's policy, and
         // kube play then fails removing the still running one-shot container.
         if (!pod_options.podman.at_least(4, 4) && pod_options.restart_policy != "Never") {
-            ctx.warn("/spec/restartPolicy", "Never instead of " + pod_options.restart_policy + ": Podman " +
+            ctx.warn("Pod /spec/restartPolicy", "Never instead of " + pod_options.restart_policy + ": Podman " +
                                                 pod_options.podman.str() + " would restart the containerDisk check "
                                                 "(an init container) too; restart the VM with podman pod start");
             spec["restartPolicy"] = "Never";

@@ -79,7 +79,7 @@ Json pod_annotations(Context& ctx) {
                 ++it;
                 continue;
             }
-            ctx.warn("/metadata/annotations/" + it.key(),
+            ctx.warn("Pod /metadata/annotations/" + it.key(),
                      "left out of the Pod: Podman " + ctx.pod_options.podman.str() +
                          " rejects annotation values over 63 characters (the VMI in STANDALONE_VMI keeps it)");
             it = annotations.erase(it);

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command-line contract of kubevirt-vm-to-pod, on the built binary:
+// every flag, the input forms, and what reaches stdout and stderr.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/document.hpp"
+#include "fake_root.hpp"
+#include "pod_support.hpp"
+#include "test_support.hpp"
+#include "vm2pod_process.hpp"
+
+using namespace kvpod::testing;
+using Json = nlohmann::json;
+
+namespace {
+
+const std::string kVm = "vm2pod/cirros-test-vm.yaml";
+
+/// Runs the converter in tests/data with `args`.
+ProcessResult convert(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), converter_binary());
+    return run_process(args, input, data_dir() + "/data");
+}
+
+Json pod_of(const ProcessResult& r) { return kvpod::document::parse_yaml(r.out, "stdout"); }
+
+const Json& compute(const Json& pod) { return pod["spec"]["containers"][0]; }
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        out.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+/// An error: status 1, nothing on stdout, exactly `line` on stderr.
+void check_error(const ProcessResult& r, const std::string& line) {
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err == line + "\n");
+}
+
+}  // namespace
+
+TEST_CASE("a VM file becomes the Pod on stdout, the same from --vm-file, stdin and -") {
+    auto file = convert({kVm});
+    REQUIRE(file.status == 0);
+    CHECK(file.err.empty());
+    Json pod = pod_of(file);
+    CHECK(pod["kind"] == "Pod");
+    CHECK(pod["metadata"]["name"] == "virt-launcher-cirros-test");
+    CHECK(pod_problems(pod).empty());
+
+    CHECK(convert({"--vm-file=" + kVm}).out == file.out);
+    CHECK(convert({"--vm-file", kVm}).out == file.out);
+    std::string text = read_file(data_dir() + "/data/" + kVm);
+    CHECK(convert({}, text).out == file.out);
+    CHECK(convert({"-"}, text).out == file.out);
+    CHECK(convert({kVm, "--vm-file=" + kVm}).out == file.out);
+    check_error(convert({kVm, "--vm-file=other.yaml"}),
+                "kubevirt-vm-to-pod: error: command line: two inputs: " + kVm + " and --vm-file other.yaml; give one");
+}
+
+TEST_CASE("JSON input and JSON output") {
+    auto yaml = convert({kVm});
+    Json vm = kvpod::document::parse_yaml(read_file(data_dir() + "/data/" + kVm), "vm");
+    auto from_json = convert({"-"}, vm.dump());
+    CHECK(from_json.out == yaml.out);
+    auto json = convert({kVm, "--output=json"});
+    REQUIRE(json.status == 0);
+    CHECK(Json::parse(json.out) == pod_of(yaml));
+    CHECK(convert({kVm, "-o", "json"}).out == json.out);
+    check_error(convert({kVm, "--output=xml"}),
+                "kubevirt-vm-to-pod: error: --output: unknown output format 'xml'; use --output=yaml or --output=json");
+}
+
+TEST_CASE("the instancetype and preference: from flags or from the stream, namespaced and cluster kinds") {
+    const std::string vm = "kubevirt-examples/vm-cirros-clarge-virtio.yaml";
+    auto flags = convert({vm, "--instancetype-file=kubevirt-examples/clarge.yaml",
+                          "--preference-file=kubevirt-examples/virtio.yaml"});
+    REQUIRE(flags.status == 0);
+    Json pod = pod_of(flags);
+    CHECK(compute(pod)["resources"]["requests"]["cpu"] == "400m");  // clarge: 4 vCPUs
+    std::string stream = read_file(data_dir() + "/data/" + vm) + "\n---\n" +
+                         read_file(data_dir() + "/data/kubevirt-examples/clarge.yaml") + "\n---\n" +
+                         read_file(data_dir() + "/data/kubevirt-examples/virtio.yaml");
+    auto piped = convert({"-"}, stream);
+    CHECK(piped.status == 0);
+    CHECK(piped.out == flags.out);
+
+    auto cluster = convert({"kubevirt-examples/vm-cirros-cluster-csmall.yaml",
+                            "--instancetype-file", "kubevirt-examples/cluster-csmall.yaml"});
+    CHECK(cluster.status == 0);
+    CHECK(pod_of(cluster)["metadata"]["annotations"]["kubevirt.io/cluster-instancetype-name"] == "cluster-csmall");
+
+    auto wrong = convert({vm, "--instancetype-file=kubevirt-examples/virtio.yaml"});
+    check_error(wrong, "kubevirt-vm-to-pod: error: kubevirt-examples/virtio.yaml: a VirtualMachinePreference is not an "
+                       "instancetype (VirtualMachineInstancetype or VirtualMachineClusterInstancetype); give "
+                       "--instancetype-file an instancetype (VirtualMachineInstancetype or "
+                       "VirtualMachineClusterInstancetype) document");
+}
+
+TEST_CASE("--launcher-image, --no-passt, --podman-version") {
+    auto image = convert({kVm, "--launcher-image=localhost/launcher:dev"});
+    CHECK(compute(pod_of(image))["image"] == "localhost/launcher:dev");
+
+    // Reference 3.8: 405760Ki without passt, 661760Ki with it.
+    auto passt = convert({kVm});
+    CHECK(compute(pod_of(passt))["resources"]["requests"]["memory"] == "661760Ki");
+    auto no_passt = convert({kVm, "--no-passt"});
+    REQUIRE(no_passt.status == 0);
+    Json pod = pod_of(no_passt);
+    CHECK(compute(pod)["resources"]["requests"]["memory"] == "405760Ki");
+    CHECK(!pod["spec"]["securityContext"].contains("sysctls"));
+    CHECK(no_passt.err.find("warning: " + kVm + ":/spec/template/spec/domain/devices/interfaces/0: the masquerade binding") !=
+          std::string::npos);
+
+    auto old = convert({kVm, "--podman-version", "4.3.1"});
+    REQUIRE(old.status == 0);
+    CHECK(old.out.rfind("# Before podman kube play, run once:\n#   podman pull quay.io/kubevirt/cirros-container-disk-demo:latest\n", 0) == 0);
+    CHECK(pod_of(old)["spec"]["initContainers"][0]["name"] == "container-disk-check");
+    std::vector<std::string> err = lines(old.err);
+    CHECK(err.back() == "kubevirt-vm-to-pod: before podman kube play, run: podman volume create --driver image --opt "
+                        "image=quay.io/kubevirt/cirros-container-disk-demo:latest cirros-test-containerdisk-fb2115ef");
+    for (const auto& line : err) CHECK(line.rfind("kubevirt-vm-to-pod: ", 0) == 0);
+    check_error(convert({kVm, "--podman-version=latest"}),
+                "kubevirt-vm-to-pod: error: --podman-version 'latest': is not a Podman version; give "
+                "major[.minor[.patch]], e.g. 4.3 or 5.4");
+}
+
+TEST_CASE("--mount-devices in the forms the prior tool took, against a fake host") {
+    if (!FakeRoot::can_mknod()) {
+        MESSAGE("skipped: making device nodes needs root");
+        return;
+    }
+    FakeRoot root;
+    root.node("/dev/kvm", 'c', 10, 232).node("/dev/net/tun", 'c', 10, 200);
+    for (const std::string flag : {"--mount-devices", "--mount-devices=true"}) {
+        CAPTURE(flag);
+        auto r = convert({kVm, flag, "--host-root=" + root.path()});
+        REQUIRE(r.status == 0);
+        Json pod = pod_of(r);
+        CHECK(named(pod["spec"]["volumes"], "dev-kvm")["hostPath"] == Json{{"path", "/dev/kvm"}, {"type", "CharDevice"}});
+        CHECK(!named(pod["spec"]["volumes"], "dev-net-tun").is_null());
+        CHECK(named(pod["spec"]["volumes"], "dev-vhost-net").is_null());
+        CHECK(!pod["metadata"]["annotations"].contains("kubevirt-vm-to-pod/vm"));
+        CHECK(r.err == "kubevirt-vm-to-pod: warning: --mount-devices: vhost-net: left out of the Pod: the host has no "
+                       "/dev/vhost-net; QEMU uses its userspace virtio-net (modprobe vhost_net)\n");
+    }
+    auto off = convert({kVm, "--mount-devices=false", "--host-root=" + root.path()});
+    CHECK(off.out == convert({kVm}).out);
+    CHECK(convert({kVm, "--mount-devices=maybe"}).status == 1);
+}
+
+TEST_CASE("--add-console-proxy, --proxy-image, --proxy-port") {
+    auto r = convert({kVm, "--add-console-proxy", "--proxy-image=localhost/proxy:1", "--proxy-port=9999"});
+    REQUIRE(r.status == 0);
+    Json proxy = named(pod_of(r)["spec"]["containers"], "console-proxy");
+    CHECK(proxy["image"] == "localhost/proxy:1");
+    CHECK(proxy["command"] == Json{"/console-proxy", "-port=9999", "-listen=unix"});
+    auto defaults = convert({kVm, "--add-console-proxy"});
+    CHECK(named(pod_of(defaults)["spec"]["containers"], "console-proxy")["image"] ==
+          "quay.io/vladikr/kubevirt-console-proxy:latest");
+    CHECK(named(pod_of(convert({kVm}))["spec"]["containers"], "console-proxy").is_null());
+}
+
+TEST_CASE("errors: one line on stderr, nothing on stdout, status 1") {
+    check_error(convert({"-"}, "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: [a\n"),
+                "kubevirt-vm-to-pod: error: stdin:5:1: YAML syntax: end of sequence flow ']' not found");
+    check_error(convert({"missing.yaml"}), "kubevirt-vm-to-pod: error: missing.yaml: cannot open: No such file or directory");
+    check_error(convert({"-"}, "{\"kind\": \"VirtualMachine\",}"),
+                "kubevirt-vm-to-pod: error: stdin:1:27: JSON syntax: syntax error while parsing object key - unexpected "
+                "'}'; expected string literal");
+    check_error(convert({"kubevirt-examples/clarge.yaml"}),
+                "kubevirt-vm-to-pod: error: kubevirt-examples/clarge.yaml: holds no VirtualMachine or "
+                "VirtualMachineInstance, only a VirtualMachineInstancetype 'clarge'; convert the VM that uses it and "
+                "give this file with --instancetype-file");
+    check_error(convert({"-"}, read_file(data_dir() + "/data/" + kVm) + "---\n" + read_file(data_dir() + "/data/" + kVm)),
+                "kubevirt-vm-to-pod: error: stdin (document 2): holds 2 VMs ('cirros-test', 'cirros-test'); convert one "
+                "VM at a time: one Pod runs one VM");
+    auto flag = convert({kVm, "--frobnicate"});
+    CHECK(flag.status == 1);
+    CHECK(flag.out.empty());
+    CHECK(flag.err == "kubevirt-vm-to-pod: error: The following argument was not expected: --frobnicate; see "
+                      "kubevirt-vm-to-pod --help\n");
+}
+
+TEST_CASE("--help and --version") {
+    auto help = convert({"--help"});
+    CHECK(help.status == 0);
+    for (const char* flag : {"--vm-file", "--instancetype-file", "--preference-file", "--launcher-image", "--no-passt",
+                             "--mount-devices", "--add-console-proxy", "--proxy-image", "--proxy-port", "--output",
+                             "--podman-version", "--host-root"})
+        CHECK(help.out.find(flag) != std::string::npos);
+    auto version = convert({"--version"});
+    CHECK(version.status == 0);
+    CHECK(!version.out.empty());
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Golden Pods: every document of KubeVirt's examples (tests/data/kubevirt-
+// examples) through the converter's command, with the instancetype and
+// preference documents of the corpus given to the VMs that name them, and
+// the worked example of reference 3.8 (tests/data/vm2pod). A document that
+// converts has tests/golden/vm2pod/<name>.yaml (stdout) and, when it warns,
+// <name>.stderr; one that fails has <name>.err. UPDATE_GOLDEN=1 rewrites them.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/document.hpp"
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+#include "golden.hpp"
+#include "pod_support.hpp"
+#include "vm2pod/convert_cmd.hpp"
+#include "vm2pod/input.hpp"
+
+using namespace kvpod;
+using kvpod::testing::data_dir;
+using kvpod::testing::golden;
+using kvpod::testing::updating_goldens;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Outcome {
+    std::string out;
+    std::string err;
+    bool ok = false;
+};
+
+Outcome run(const vm2pod::CommandOptions& options) {
+    Outcome o;
+    try {
+        auto result = vm2pod::run_convert(options, stdin);
+        o.out = result.text;
+        o.err = vm2pod::format_stderr(result);
+        o.ok = true;
+    } catch (const Error& e) {
+        o.err = "kubevirt-vm-to-pod: error: " + e.message() + "\n";
+    }
+    return o;
+}
+
+void remove_golden(const std::string& relative) {
+    std::filesystem::remove(data_dir() + "/golden/" + relative);
+}
+
+/// Compares `o` with the goldens of `name`, and checks what every Pod must be.
+void check_against_goldens(const std::string& name, const Outcome& o) {
+    std::string base = "vm2pod/" + name;
+    if (!o.ok) {
+        CHECK(o.err == golden(base + ".err", o.err));
+        if (updating_goldens()) remove_golden(base + ".yaml"), remove_golden(base + ".stderr");
+        CHECK(o.out.empty());
+        return;
+    }
+    CHECK(o.out == golden(base + ".yaml", o.out));
+    if (!o.err.empty()) CHECK(o.err == golden(base + ".stderr", o.err));
+    else if (updating_goldens()) remove_golden(base + ".stderr");
+    else CHECK(!std::filesystem::exists(data_dir() + "/golden/" + base + ".stderr"));
+    if (updating_goldens()) remove_golden(base + ".err");
+
+    Json pod = document::parse_yaml(o.out, name);
+    for (const auto& problem : kvpod::testing::pod_problems(pod)) FAIL_CHECK(name << ": " << problem);
+    Json vmi_env = kvpod::testing::named(pod["spec"]["containers"][0]["env"], "STANDALONE_VMI");
+    REQUIRE(vmi_env.is_object());
+    Json vmi = document::parse_json(vmi_env["value"].get<std::string>(), "STANDALONE_VMI");
+    CHECK(vmi["kind"] == "VirtualMachineInstance");
+    CHECK(vmi["status"].contains("runtimeUser"));
+    CHECK(pod["metadata"]["name"] == "virt-launcher-" + vmi["metadata"]["name"].get<std::string>());
+}
+
+std::string class_of(const std::string& kind) {
+    return kind.find("Cluster") != std::string::npos ? "cluster" : "namespaced";
+}
+
+}  // namespace
+
+TEST_CASE("every document of KubeVirt's examples converts or fails as its golden says") {
+    REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator("kubevirt-examples"))
+        if (entry.path().extension() == ".yaml") files.push_back(entry.path().filename().string());
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() == 47);
+
+    // The corpus' instancetypes and preferences, by kind class and name.
+    std::map<std::string, std::string> referable;
+    std::map<std::string, Json> docs;
+    for (const auto& f : files) {
+        std::string path = "kubevirt-examples/" + f;
+        docs[f] = document::parse_yaml(testing::read_file(path), path);
+        auto role = vm2pod::role_of(docs[f]);
+        if (role == vm2pod::DocumentRole::Instancetype || role == vm2pod::DocumentRole::Preference)
+            referable[class_of(docs[f]["kind"]) + "/" + docs[f]["metadata"]["name"].get<std::string>()] = path;
+    }
+    std::size_t converted = 0;
+    for (const auto& f : files) {
+        CAPTURE(f);
+        vm2pod::CommandOptions options;
+        options.input = "kubevirt-examples/" + f;
+        for (const char* field : {"instancetype", "preference"}) {
+            const Json* matcher = find_path(docs[f], {"spec", field});
+            if (!matcher) continue;
+            std::string kind = matcher->value("kind", std::string());
+            std::string key = class_of(kind.empty() ? "Cluster" : kind) + "/" + matcher->value("name", std::string());
+            auto it = referable.find(key);
+            REQUIRE_MESSAGE(it != referable.end(), "the corpus has no " << key);
+            (std::string(field) == "instancetype" ? options.instancetype_file : options.preference_file) = it->second;
+        }
+        Outcome first = run(options);
+        check_against_goldens(f.substr(0, f.size() - 5), first);
+        if (first.ok) ++converted;
+        Outcome again = run(options);
+        CHECK(again.out == first.out);  // deterministic
+        CHECK(again.err == first.err);
+    }
+    MESSAGE(converted << " of " << files.size() << " documents convert");
+}
+
+TEST_CASE("the worked example of reference 3.8 on Podman 5.4 and 4.3, with and without passt") {
+    REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
+    struct Case {
+        const char* golden;
+        const char* podman;
+        bool passt;
+    };
+    for (const auto& c : std::vector<Case>{{"cirros-test-vm", "5.4", true},
+                                           {"cirros-test-vm-podman4.3", "4.3.1", true},
+                                           {"cirros-test-vm-no-passt", "5.4", false}}) {
+        CAPTURE(c.golden);
+        vm2pod::CommandOptions options;
+        options.input = "vm2pod/cirros-test-vm.yaml";
+        options.podman_version = c.podman;
+        options.convert.passt = c.passt;
+        check_against_goldens(c.golden, run(options));
+    }
+}

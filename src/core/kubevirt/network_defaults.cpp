@@ -32,9 +32,8 @@ bool is_multus_default(const Json& net) {
 class Problems {
 public:
     explicit Problems(const ExpansionContext& ctx) : ctx_(ctx) {}
-    void add(const std::string& relative, const std::string& what) {
-        items_.push_back(ctx_.spec_pointer + relative + ": " + what);
-    }
+    void add(const std::string& relative, const std::string& what) { items_.push_back(pointer(relative) + ": " + what); }
+    std::string pointer(const std::string& relative) const { return ctx_.spec_pointer + relative; }
     void finish() const {
         if (items_.empty()) return;
         throw Error("invalid network configuration: " + text::join(items_, " | "), ctx_.source,
@@ -58,8 +57,8 @@ void check_networks(const Json& networks, const Json& interfaces, Problems& prob
         const bool pod = spec::has(net, "pod"), multus = spec::has(net, "multus");
         if (!pod && !multus) problems.add(at, "network " + text::quoted(name) + " has no source; set pod: {} or multus");
         if (pod && multus) problems.add(at, "network " + text::quoted(name) + " has both pod and multus; keep one");
-        if (pod) pods.push_back(at);
-        if (is_multus_default(net)) multus_defaults.push_back(at);
+        if (pod) pods.push_back(problems.pointer(at));
+        if (is_multus_default(net)) multus_defaults.push_back(problems.pointer(at));
         if (multus && spec::string(net.at("multus"), "networkName").empty())
             problems.add(at + "/multus", "a multus network needs a networkName");
         bool used = false;

@@ -10,7 +10,8 @@ namespace kvpod::kubevirt {
 
 /// Checks `vmi_spec` (after the instancetype and preference) and, for a VM,
 /// `vm` (null for a VMI). Every unsupported feature is collected into one
-/// Error, in document order, with this stable format:
+/// Error, in a fixed order (the VM's dataVolumeTemplates, volumes, spec-level
+/// lists, devices, firmware, networks, interfaces), with this stable format:
 ///
 ///   "<source>: unsupported in standalone mode: <pointer>: <feature> needs <what>; <alternative> | <pointer>: ..."
 ///

@@ -2,7 +2,41 @@
 //
 // expand_vmi(): VM → the VMI KubeVirt v1.8 would run, in the order of
 // pkg/instancetype/expand and virt-controller's startVMI, then the VMI
-// mutating webhook, then what standalone mode needs on top.
+// mutating webhook, then what standalone mode needs on top:
+//
+//  1. normalise the documents against KubeVirt's OpenAPI (known_fields);
+//  2. match the instancetype/preference documents (instancetype_input);
+//  3. VM webhook: preferred architecture and machine type, then the default
+//     architecture and machine type, the PCI topology annotation (vm_defaults);
+//  4. SetupVMIFromVM, autoattach preferences, AutoAttachInputDevice, the
+//     default network interface, the instancetype and preference with their
+//     annotations (instancetype, preference);
+//  5. what standalone cannot run (standalone_checks);
+//  6. VMI defaults, preference requirements in between (vmi_defaults,
+//     preference_requirements, api_defaults, hotplug);
+//  7. passt, KubeVirt's network rules, the status (passt, network_defaults,
+//     standalone_status).
+//
+// Where KubeVirt needs a cluster or randomness:
+//  - cluster configuration: KubeVirt v1.8's defaults (no feature gates, rollout
+//    strategy LiveUpdate, maxHotplugRatio 4, default interface bridge, CPU
+//    request 100m, eviction None, default machine types, no cluster CPU
+//    model, the Root gate off so the VMI runs as uid 107);
+//  - default architecture: options.host_architecture instead of the cluster's
+//    (the DataSource label lookup is moot: dataVolumeTemplates are unsupported);
+//  - firmware UUID: KubeVirt's stable UUIDv5 of the name, for VMIs too (where
+//    KubeVirt would pick a random one); the VM webhook's random UUID is not used;
+//  - firmware serial: left unset (the VM webhook would set a random one); set
+//    spec.template.spec.domain.firmware.serial to have one;
+//  - metadata: no VMI uid is invented; the owner reference carries the VM's uid
+//    ("" when it has none); no finalizers, generation annotation or revision
+//    names (they only matter to controllers);
+//  - status: runtimeUser, guestOSInfo, currentCPUTopology, memory and
+//    interfaces; no phase (the launcher does not read it) and no vsock CID
+//    (warned about);
+//  - VirtualMachineInstancePresets (deprecated, cluster objects) are not
+//    applied; the instancetype's revisionName is ignored with a warning; a
+//    VM's status (start-paused requests) is not read.
 #include "core/kubevirt/convert.hpp"
 
 #include "core/kubevirt/expansion.hpp"

@@ -12,7 +12,10 @@ namespace kvpod::kubevirt {
 /// passtBinding: {}, with its bridge, masquerade, slirp and deprecated passt
 /// bindings removed; the v1.3-1.7 binding plugin {name: passt} is replaced
 /// the same way, with a Diagnostic. Interfaces on other networks are left as
-/// they are (standalone_checks rejects Multus networks in this mode).
+/// they are (standalone_checks rejects Multus networks in this mode). The pod
+/// network itself comes from the default network interface, which KubeVirt
+/// adds to a VM without interfaces and networks unless autoattachPodInterface
+/// is false; no interface is ever renamed.
 ///
 /// Without options.passt (--no-passt), bindings are kept and each bridge or
 /// masquerade interface on the pod network gets a Diagnostic: that binding

@@ -10,6 +10,7 @@
 
 #include "core/document.hpp"
 #include "core/kubevirt/convert.hpp"
+#include "golden.hpp"
 #include "test_support.hpp"
 
 /// Helpers for the tests of expand_vmi().
@@ -62,11 +63,11 @@ inline Json at(const Json& doc, const std::string& pointer) {
 }
 
 /// Compares `actual` with the golden file tests/<relative>; with
-/// KVPOD_UPDATE_GOLDEN=1 in the environment it rewrites the file instead
-/// (then read and review the diff before committing it).
+/// UPDATE_GOLDEN=1 in the environment it rewrites the file instead (then
+/// read and review the diff before committing it). Same switch as golden.hpp.
 inline void check_golden(const std::string& relative, const std::string& actual) {
     const std::string path = data_dir() + "/" + relative;
-    if (const char* update = std::getenv("KVPOD_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+    if (updating_goldens()) {
         std::ofstream(path, std::ios::binary) << actual;
         return;
     }

@@ -111,7 +111,7 @@ kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const s
         for (const auto& d : docs) {
             if (role_of(d.doc) != role)
                 throw Error("a " + kind_of(d.doc) + " is not " + what, d.source,
-                            std::string("give ") + flag + " a " + what + " document");
+                            std::string("give ") + flag + " " + what + " document");
             into.push_back(&d);
         }
     };

@@ -83,29 +83,39 @@ TEST_CASE("JSON input and JSON output") {
 }
 
 TEST_CASE("the instancetype and preference: from flags or from the stream, namespaced and cluster kinds") {
-    const std::string vm = "kubevirt-examples/vm-cirros-clarge-virtio.yaml";
+    const std::string vm = "vm2pod/cirros-clarge-virtio-vm.yaml";
     auto flags = convert({vm, "--instancetype-file=kubevirt-examples/clarge.yaml",
                           "--preference-file=kubevirt-examples/virtio.yaml"});
     REQUIRE(flags.status == 0);
     Json pod = pod_of(flags);
-    CHECK(compute(pod)["resources"]["requests"]["cpu"] == "400m");  // clarge: 4 vCPUs
+    CHECK(compute(pod)["resources"]["requests"]["cpu"] == "400m");       // clarge: 4 vCPUs
+    CHECK(compute(pod)["resources"]["requests"]["memory"] == "2590Mi");  // 2Gi + 542Mi
+    CHECK(pod["spec"]["restartPolicy"] == "OnFailure");                  // runStrategy RerunOnFailure
+    CHECK(pod["metadata"]["annotations"]["kubevirt.io/preference-name"] == "virtio");
     std::string stream = read_file(data_dir() + "/data/" + vm) + "\n---\n" +
                          read_file(data_dir() + "/data/kubevirt-examples/clarge.yaml") + "\n---\n" +
                          read_file(data_dir() + "/data/kubevirt-examples/virtio.yaml");
     auto piped = convert({"-"}, stream);
     CHECK(piped.status == 0);
     CHECK(piped.out == flags.out);
+    // Of several instancetypes in a stream, the one the VM names.
+    auto several = convert({"-"}, stream + "\n---\n" + read_file(data_dir() + "/data/kubevirt-examples/csmall.yaml"));
+    CHECK(several.out == flags.out);
 
-    auto cluster = convert({"kubevirt-examples/vm-cirros-cluster-csmall.yaml",
-                            "--instancetype-file", "kubevirt-examples/cluster-csmall.yaml"});
-    CHECK(cluster.status == 0);
+    auto cluster = convert({"vm2pod/cirros-cluster-csmall-vm.yaml", "--instancetype-file",
+                            "kubevirt-examples/cluster-csmall.yaml"});
+    REQUIRE(cluster.status == 0);
     CHECK(pod_of(cluster)["metadata"]["annotations"]["kubevirt.io/cluster-instancetype-name"] == "cluster-csmall");
+    CHECK(compute(pod_of(cluster))["resources"]["requests"]["memory"] == "646Mi");
 
-    auto wrong = convert({vm, "--instancetype-file=kubevirt-examples/virtio.yaml"});
-    check_error(wrong, "kubevirt-vm-to-pod: error: kubevirt-examples/virtio.yaml: a VirtualMachinePreference is not an "
-                       "instancetype (VirtualMachineInstancetype or VirtualMachineClusterInstancetype); give "
-                       "--instancetype-file an instancetype (VirtualMachineInstancetype or "
-                       "VirtualMachineClusterInstancetype) document");
+    check_error(convert({vm, "--instancetype-file=kubevirt-examples/virtio.yaml"}),
+                "kubevirt-vm-to-pod: error: kubevirt-examples/virtio.yaml: a VirtualMachinePreference is not an "
+                "instancetype (VirtualMachineInstancetype or VirtualMachineClusterInstancetype); give "
+                "--instancetype-file an instancetype (VirtualMachineInstancetype or "
+                "VirtualMachineClusterInstancetype) document");
+    check_error(convert({vm}),
+                "kubevirt-vm-to-pod: error: " + vm + ":/spec/instancetype: the VM references VirtualMachineInstancetype "
+                "'clarge' but no instancetype was given; give its YAML with --instancetype-file");
 }
 
 TEST_CASE("--launcher-image, --no-passt, --podman-version") {
@@ -174,10 +184,10 @@ TEST_CASE("--add-console-proxy, --proxy-image, --proxy-port") {
 
 TEST_CASE("errors: one line on stderr, nothing on stdout, status 1") {
     check_error(convert({"-"}, "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: [a\n"),
-                "kubevirt-vm-to-pod: error: stdin:5:1: YAML syntax: end of sequence flow ']' not found");
+                "kubevirt-vm-to-pod: error: stdin:5:1: invalid YAML: end of sequence flow not found");
     check_error(convert({"missing.yaml"}), "kubevirt-vm-to-pod: error: missing.yaml: cannot open: No such file or directory");
     check_error(convert({"-"}, "{\"kind\": \"VirtualMachine\",}"),
-                "kubevirt-vm-to-pod: error: stdin:1:27: JSON syntax: syntax error while parsing object key - unexpected "
+                "kubevirt-vm-to-pod: error: stdin:1:27: invalid JSON: syntax error while parsing object key - unexpected "
                 "'}'; expected string literal");
     check_error(convert({"kubevirt-examples/clarge.yaml"}),
                 "kubevirt-vm-to-pod: error: kubevirt-examples/clarge.yaml: holds no VirtualMachine or "

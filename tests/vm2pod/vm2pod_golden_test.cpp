@@ -128,21 +128,32 @@ TEST_CASE("every document of KubeVirt's examples converts or fails as its golden
     MESSAGE(converted << " of " << files.size() << " documents convert");
 }
 
-TEST_CASE("the worked example of reference 3.8 on Podman 5.4 and 4.3, with and without passt") {
+TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes") {
     REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
     struct Case {
         const char* golden;
+        const char* input;
         const char* podman;
         bool passt;
+        const char* instancetype;
+        const char* preference;
     };
-    for (const auto& c : std::vector<Case>{{"cirros-test-vm", "5.4", true},
-                                           {"cirros-test-vm-podman4.3", "4.3.1", true},
-                                           {"cirros-test-vm-no-passt", "5.4", false}}) {
+    for (const auto& c : std::vector<Case>{
+             {"cirros-test-vm", "cirros-test-vm", "5.4", true, "", ""},
+             {"cirros-test-vm-podman4.3", "cirros-test-vm", "4.3.1", true, "", ""},
+             {"cirros-test-vm-no-passt", "cirros-test-vm", "5.4", false, "", ""},
+             {"cirros-clarge-virtio-vm", "cirros-clarge-virtio-vm", "5.4", true, "clarge", "virtio"},
+             {"cirros-cluster-csmall-vm", "cirros-cluster-csmall-vm", "5.4", true, "cluster-csmall", ""},
+         }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;
-        options.input = "vm2pod/cirros-test-vm.yaml";
+        options.input = std::string("vm2pod/") + c.input + ".yaml";
         options.podman_version = c.podman;
         options.convert.passt = c.passt;
-        check_against_goldens(c.golden, run(options));
+        if (*c.instancetype) options.instancetype_file = std::string("kubevirt-examples/") + c.instancetype + ".yaml";
+        if (*c.preference) options.preference_file = std::string("kubevirt-examples/") + c.preference + ".yaml";
+        Outcome o = run(options);
+        CHECK(o.ok);
+        check_against_goldens(c.golden, o);
     }
 }

@@ -41,17 +41,18 @@ tar -C "$tree" -c . | command podman import --change 'ENV PATH=/bin:/usr/bin' - 
 
 # A containerDisk: a scratch image with /disk/<name>.img, owned by 107:107
 # and mode 0440 as KubeVirt's containerDisk documentation asks.
-make_disk() {  # make_disk IMAGE TEXT
-    local dir=$E2E_TMP/disk-$RANDOM
-    mkdir -p "$dir/disk"
-    printf '%s\n' "$2" >"$dir/disk/e2e.img"
-    head -c 65536 /dev/zero >>"$dir/disk/e2e.img"
-    chmod 0440 "$dir/disk/e2e.img"
-    tar -C "$dir" --owner=107 --group=107 -c disk | command podman import - "$1" >/dev/null
+make_disk() {  # make_disk IMAGE TEXT [PATH]
+    local dir=$E2E_TMP/disk-$RANDOM path=${3:-/disk/e2e.img}
+    mkdir -p "$dir$(dirname "$path")"
+    printf '%s\n' "$2" >"$dir$path"
+    head -c 65536 /dev/zero >>"$dir$path"
+    chmod 0440 "$dir$path"
+    tar -C "$dir" --owner=107 --group=107 -c . | command podman import - "$1" >/dev/null
 }
 disk_a=localhost/$E2E_PREFIX-disk:a
 disk_b=localhost/$E2E_PREFIX-disk:b
-make_disk "$disk_a" "KVPOD-E2E-DISK-A" && make_disk "$disk_b" "KVPOD-E2E-DISK-B" ||
+# b keeps its disk elsewhere than /disk: the VM names it with containerDisk.path.
+make_disk "$disk_a" "KVPOD-E2E-DISK-A" && make_disk "$disk_b" "KVPOD-E2E-DISK-B" /custom/b.qcow2 ||
     e2e_skip_all "cannot import the containerDisk images"
 e2e_diag "images built in $(elapsed "$t0")"
 
@@ -64,8 +65,8 @@ printf '{}\n' >"$E2E_TMP/hook.yaml"
 e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
 
 # --- helpers -----------------------------------------------------------------
-vm_file() {  # vm_file NAME IMAGE -> path of a VirtualMachine document
-    local file=$E2E_TMP/$1.yaml
+vm_file() {  # vm_file NAME IMAGE [DISK-PATH] -> path of a VirtualMachine document
+    local file=$E2E_TMP/$1.yaml path=${3:+"          path: $3"}
     cat >"$file" <<EOF
 apiVersion: kubevirt.io/v1
 kind: VirtualMachine
@@ -95,6 +96,7 @@ spec:
       - name: containerdisk
         containerDisk:
           image: $2
+$path
       - name: cloudinitdisk
         cloudInitNoCloud:
           userData: "#cloud-config\npassword: e2e\n"
@@ -162,6 +164,9 @@ e2e_contains "$out" "pod name: virt-launcher-$vm_a" "POD_NAME comes from the fie
 e2e_contains "$out" "vmi: valid JSON" "STANDALONE_VMI is one valid JSON value"
 e2e_contains "$out" "vmi name: $vm_a" "STANDALONE_VMI is the VM's VMI"
 e2e_contains "$out" "vmi runtimeUser: 107" "STANDALONE_VMI has the standalone status fields"
+uuid=$(sed -n 's/^standin: vmi uuid: //p' <<<"$out")
+e2e_check "STANDALONE_VMI has a name-based (v5) firmware UUID: $uuid" \
+    grep -qE '^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' <<<"$uuid"
 e2e_contains "$out" "vmi binding: passt" "the interface was switched to passt"
 e2e_lacks "$out" "NOT writable" "every directory virt-launcher writes is writable by uid 107"
 e2e_contains "$out" "disk 0: /var/run/kubevirt/container-disks/disk_0.img -> /var/run/kubevirt-image-volume/disk_0/disk/e2e.img: KVPOD-E2E-DISK-A" \
@@ -178,16 +183,21 @@ else
 fi
 status=$(command podman ps --filter "name=^virt-launcher-$vm_a-compute\$" --format '{{.Status}}')
 e2e_contains "$status" "Up" "the compute container keeps running"
+# runStrategy Always: restart policy always, but Never where Podman < 4.4 would restart the guard too.
+policy=$(command podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "virt-launcher-$vm_a-compute")
+if [ "$image_volumes" = 1 ]; then want=always; else want=no; fi
+e2e_is "$policy" "$want" "runStrategy Always gives the compute container the restart policy '$want'"
 
 # --- 2: a second VM at the same time: its own emptyDirs and disk -----------
 vm_b=$E2E_PREFIX-b
-file=$(vm_file "$vm_b" "$disk_b")
+file=$(vm_file "$vm_b" "$disk_b" /custom/b.qcow2)
 convert "$file" "$E2E_TMP/b.pod.yaml" && { [ "$image_volumes" = 1 ] || run_setup "$E2E_TMP/b.pod.yaml.err"; }
 play "$E2E_TMP/b.pod.yaml"
 out_b=$(report "$vm_b")
 e2e_contains "$out_b" "standin: ready" "a second VM's Pod runs beside the first" || e2e_diag "$out_b"
 e2e_lacks "$out_b" "private dir already used by" "the second Pod does not share the first one's emptyDirs"
-e2e_contains "$out_b" "disk_0/disk/e2e.img: KVPOD-E2E-DISK-B" "the second VM sees its own disk"
+e2e_contains "$out_b" "disk_0.img -> /var/run/kubevirt-image-volume/disk_0/custom/b.qcow2: KVPOD-E2E-DISK-B" \
+    "the second VM sees its own disk, at its containerDisk.path"
 command podman kube play --down "$E2E_TMP/b.pod.yaml" >/dev/null 2>&1
 
 # --- 3: no volume created (Podman < 5.3): the guard stops the VM -----------

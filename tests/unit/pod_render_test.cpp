@@ -5,75 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "core/document.hpp"
-#include "core/kubevirt/pod_render.hpp"
 #include "core/kubevirt/pod_yaml.hpp"
-#include "pod_support.hpp"
-#include "test_support.hpp"
+#include "pod_render_support.hpp"
 
 using namespace kvpod;
-using kvpod::testing::data_file;
-using kvpod::testing::error_of;
-using kvpod::testing::named;
+using namespace kvpod::testing;
 using Json = nlohmann::json;
-
-namespace {
-
-Json cirros(const char* binding = "passt") {
-    std::string file = std::string("data/vm2pod/cirros-vmi-") + binding + ".yaml";
-    return document::parse_yaml(data_file(file), file);
-}
-
-/// The cirros VMI with a JSON merge patch applied (null deletes a key).
-Json variant(const char* patch, const char* binding = "passt") {
-    Json vmi = cirros(binding);
-    vmi.merge_patch(Json::parse(patch));
-    return vmi;
-}
-
-struct Rendered {
-    Json pod;
-    kubevirt::Diagnostics warnings;
-    std::vector<kubevirt::SetupStep> setup;
-
-    const Json& spec() const { return pod["spec"]; }
-    const Json& compute() const { return pod["spec"]["containers"][0]; }
-    Json requests() const { return compute()["resources"].value("requests", Json::object()); }
-    Json limits() const { return compute()["resources"].value("limits", Json::object()); }
-    std::string env(const std::string& name) const {
-        Json e = named(compute()["env"], name);
-        return e.is_null() ? "<absent>" : e.value("value", "<valueFrom>");
-    }
-    bool warned(const std::string& part) const {
-        for (const auto& w : warnings)
-            if ((w.where + ": " + w.message).find(part) != std::string::npos) return true;
-        return false;
-    }
-};
-
-Rendered render(const Json& vmi, kubevirt::PodOptions pod_options = {}, kubevirt::ConvertOptions options = {}) {
-    Rendered r;
-    auto out = kubevirt::render_launcher_pod(vmi, options, pod_options, r.warnings);
-    r.pod = out.pod;
-    r.setup = out.setup;
-    auto problems = kvpod::testing::pod_problems(r.pod);
-    for (const auto& p : problems) FAIL_CHECK(p);
-    return r;
-}
-
-kubevirt::PodOptions on_podman(const char* version) {
-    kubevirt::PodOptions o;
-    o.podman = kubevirt::parse_podman_version(version);
-    return o;
-}
-
-std::vector<std::string> names_of(const Json& list, const char* key = "name") {
-    std::vector<std::string> out;
-    for (const auto& item : list) out.push_back(item[key]);
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("the cirros VM of reference 3.8: 405760Ki without passt, 661760Ki with its 250Mi") {
     auto masquerade = render(cirros("masquerade"));
@@ -198,76 +135,6 @@ TEST_CASE("kernel boot images follow the containerDisk mechanism") {
     std::string script = v4.spec()["initContainers"][0]["command"][2];
     CHECK(script.find("[ -r /var/run/kubevirt-kernel-boot/boot/vmlinuz ] && [ -r /var/run/kubevirt-kernel-boot/boot/initrd ]") !=
           std::string::npos);
-}
-
-TEST_CASE("CPU requests: 100m per vCPU (cpuAllocationRatio 10), printed as Kubernetes quantities") {
-    struct Case {
-        const char* cpu;
-        const char* request;
-    };
-    const std::vector<Case> cases = {
-        {R"({"cores": 1, "sockets": 1, "threads": 1})", "100m"},
-        {R"({"cores": 2, "sockets": 2, "threads": 1})", "400m"},
-        {R"({"cores": 10, "sockets": 1, "threads": 1})", "1"},
-        {R"({"cores": 11, "sockets": 1, "threads": 1})", "1100m"},
-        {R"({"cores": 4, "sockets": 4, "threads": 2})", "3200m"},
-        {R"({"cores": 0, "sockets": 3, "threads": 0})", "300m"},
-    };
-    for (const auto& c : cases) {
-        CAPTURE(c.cpu);
-        Json vmi = variant(R"({"spec": {"domain": {"resources": {"requests": {"cpu": null}}}}})");
-        vmi["spec"]["domain"]["cpu"] = Json::parse(c.cpu);
-        CHECK(render(vmi).requests()["cpu"] == c.request);
-    }
-    Json io = variant(R"({"spec": {"domain": {"ioThreadsPolicy": "supplementalPool", "ioThreads":
-        {"supplementalPoolThreadCount": 2}, "resources": {"requests": {"cpu": null}}}}})");
-    CHECK(render(io).requests()["cpu"] == "300m");
-}
-
-TEST_CASE("dedicated CPUs: requests = limits = vCPUs (+ emulator thread), memory limit = request + overhead") {
-    Json vmi = variant(R"({"spec": {"domain": {"cpu": {"cores": 2, "dedicatedCpuPlacement": true,
-        "isolateEmulatorThread": true}, "resources": {"requests": {"cpu": null}}}}})");
-    auto r = render(vmi);
-    CHECK(r.requests()["cpu"] == "3");
-    CHECK(r.limits()["cpu"] == "3");
-    // 128Mi + overhead with 2 vCPUs (+8Mi) and dedicated CPU (+100Mi) and passt (+250Mi).
-    CHECK(r.requests()["memory"] == r.limits()["memory"]);
-    CHECK(r.requests()["memory"] == "772352Ki");
-    CHECK(r.spec()["nodeSelector"]["kubevirt.io/cpumanager"] == "true");
-}
-
-TEST_CASE("memory: guest only, limits, hugepages, overcommitGuestOverhead") {
-    // Reference 3.4: memory.guest 1024M without requests gives 1024000000 + 281018368, DecimalSI.
-    auto guest = render(variant(R"({"spec": {"domain": {"memory": {"guest": "1024M"}, "resources": {"requests": null}}}})",
-                                "masquerade"));
-    CHECK(guest.requests()["memory"] == "1305018368");
-    CHECK(guest.requests()["cpu"] == "100m");
-
-    auto limited = render(variant(R"({"spec": {"domain": {"resources": {"requests": {"memory": null},
-        "limits": {"memory": "256Mi"}}}}})", "masquerade"));
-    // request = limit, both + overhead (page tables count only a request: none was given)
-    CHECK(limited.requests()["memory"] == limited.limits()["memory"]);
-
-    auto huge = render(variant(R"({"spec": {"domain": {"memory": {"guest": "1Gi", "hugepages": {"pageSize": "2Mi"}},
-        "resources": {"requests": {"memory": "1Gi"}}}}})", "masquerade"));
-    CHECK(huge.requests()["hugepages-2Mi"] == "1Gi");
-    CHECK(huge.limits()["hugepages-2Mi"] == "1Gi");
-    CHECK(huge.warned("hugetlbfs"));
-    CHECK(named(huge.compute()["volumeMounts"], "virt-launcher-cirros-test-hugepages")["mountPath"] == "/dev/hugepages");
-
-    auto overcommit = render(variant(R"({"spec": {"domain": {"resources": {"overcommitGuestOverhead": true}}}})"));
-    CHECK(overcommit.requests()["memory"] == "128Mi");
-}
-
-TEST_CASE("GPUs and host devices: +1 of their resource each, +1Gi VFIO overhead") {
-    auto r = render(variant(R"({"spec": {"domain": {"devices": {"gpus": [
-        {"name": "gpu1", "deviceName": "nvidia.com/TU104GL_Tesla_T4"},
-        {"name": "gpu2", "deviceName": "nvidia.com/TU104GL_Tesla_T4"}],
-        "hostDevices": [{"name": "hd", "deviceName": "intel.com/qat"}]}}}})"));
-    CHECK(r.requests()["nvidia.com/TU104GL_Tesla_T4"] == "2");
-    CHECK(r.limits()["nvidia.com/TU104GL_Tesla_T4"] == "2");
-    CHECK(r.limits()["intel.com/qat"] == "1");
-    CHECK(r.requests()["memory"] == "1710336Ki");  // 661760Ki + 1Gi
 }
 
 TEST_CASE("passt asks Podman for virt-handler's sysctls; older Podman is told how to set them") {

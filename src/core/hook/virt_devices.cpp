@@ -79,12 +79,12 @@ void plan_virt_devices(const std::vector<VirtDeviceWant>& wants, const HostNodes
         }
         if (want.name == "kvm") kvm_absent = true;
         if (want.need == Need::Required) {
-            plan.rows.push_back({want.name, "", RowStatus::Refused, "the host has no " + want.path});
-            plan.refusals.push_back(Error(
-                "the host has no " + want.path + ", which the VM needs for " + want.why, want.path,
-                "load the KVM module (modprobe kvm_intel or kvm_amd) with virtualization enabled in the firmware, "
-                "check that " + want.path + " is a character device, or set allowEmulation: true in the hook's "
-                "configuration to run the VM with software emulation"));
+            Error refusal("the host has no " + want.path + ", which the VM needs for " + want.why, want.path,
+                          "load the KVM module (modprobe kvm_intel or kvm_amd) with virtualization enabled in the "
+                          "firmware, check that " + want.path + " is a character device, or set allowEmulation: true "
+                          "in the hook's configuration to run the VM with software emulation");
+            plan.rows.push_back({want.name, "", RowStatus::Refused, "the host has no " + want.path, refusal.remedy()});
+            plan.refusals.push_back(std::move(refusal));
             continue;
         }
         std::string why = "the host has no " + want.path;

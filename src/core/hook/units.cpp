@@ -156,9 +156,10 @@ private:
         for (const auto& d : f.drm) {
             auto numbers = parse_dev_numbers(d.dev);
             std::string node = drm_path(d.name);
-            std::optional<std::int64_t> major = numbers ? std::optional(numbers->first) : std::nullopt;
-            std::optional<std::int64_t> minor = numbers ? std::optional(numbers->second) : std::nullopt;
-            if (auto problem = node_problem(inv_, node, major, minor); !problem.empty())
+            if (!numbers)
+                return unusable(bdf, "/sys/bus/pci/devices/" + bdf + "/drm/" + d.name + "/dev is not major:minor",
+                                "check the GPU driver (dmesg)");
+            if (auto problem = node_problem(inv_, node, numbers->first, numbers->second); !problem.empty())
                 return unusable(bdf, problem, "recreate the DRM nodes (udevadm trigger --subsystem-match=drm)");
             card = card || text::starts_with(d.name, "card");
             render = render || text::starts_with(d.name, "renderD");

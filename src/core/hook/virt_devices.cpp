@@ -70,11 +70,11 @@ void plan_virt_devices(const std::vector<VirtDeviceWant>& wants, const HostNodes
         if (node && *node) {
             if (want.name == "vhost-net" && kvm_absent) {
                 plan.rows.push_back({want.name, "", RowStatus::Skipped,
-                                     "no KVM: QEMU falls back to its userspace virtio-net, as KubeVirt does under emulation"});
+                                     "no KVM: QEMU falls back to its userspace virtio-net, as KubeVirt does under emulation", ""});
                 continue;
             }
             plan.grant_node(**node, owner);
-            plan.rows.push_back({want.name, want.path + " (" + describe(**node) + ")", RowStatus::Granted, want.why});
+            plan.rows.push_back({want.name, want.path + " (" + describe(**node) + ")", RowStatus::Granted, want.why, ""});
             continue;
         }
         if (want.name == "kvm") kvm_absent = true;
@@ -91,7 +91,7 @@ void plan_virt_devices(const std::vector<VirtDeviceWant>& wants, const HostNodes
         if (want.name == "kvm") why += "; software emulation (allowEmulation: true)";
         else if (want.name == "tun") why += "; passt does not need it, tap-based bindings would fail (modprobe tun)";
         else if (want.name == "vhost-net") why += "; QEMU uses its userspace virtio-net (modprobe vhost_net)";
-        plan.rows.push_back({want.name, "", RowStatus::Skipped, why});
+        plan.rows.push_back({want.name, "", RowStatus::Skipped, why, ""});
     }
 }
 

@@ -160,7 +160,7 @@ void GrantBuilder::finish(const kubevirt::Json& vmi_spec) {
     std::uint64_t memlock = kubevirt::memlock_bytes(vmi_spec, options);
     plan_.patch.rlimits.push_back({"RLIMIT_MEMLOCK", memlock, memlock});
     plan_.rows.push_back({"memlock", "RLIMIT_MEMLOCK " + bytes_label(memlock), RowStatus::Granted,
-                          "VFIO pins guest memory: overhead + guest memory, as virt-handler sets it", ""});
+                          "as virt-handler sets it for a VMI with gpus or hostDevices: overhead + guest memory (VFIO pins it)", ""});
 }
 
 }  // namespace kvpod::hook

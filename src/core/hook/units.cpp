@@ -126,7 +126,9 @@ private:
             std::string problem = mig_problem(minor, gi, caps_major);
             if (!problem.empty()) {
                 unusable(subject, problem,
-                         gi.compute.empty() ? "create one with nvidia-smi mig -cci -gi " + std::to_string(gi.gi)
+                         gi.compute.empty() ? "create a compute instance in it: nvidia-smi mig -lcip -gi " + std::to_string(gi.gi) +
+                                                  " lists the profiles, nvidia-smi mig -cci <profile> -gi " +
+                                                  std::to_string(gi.gi) + " creates one"
                                             : "run nvidia-modprobe -f /proc/driver/nvidia-caps/mig-minors or nvidia-ctk system create-dev-char-symlinks");
                 continue;
             }
@@ -138,7 +140,7 @@ private:
 
     std::string mig_problem(unsigned minor, const MigInstance& gi, std::optional<std::int64_t> caps_major) {
         std::string name = "gpu" + std::to_string(minor) + "/gi" + std::to_string(gi.gi);
-        if (gi.compute.empty()) return "MIG GPU instance " + name + " has no compute instance";
+        if (gi.compute.empty()) return "has no compute instance";
         if (!gi.access_minor) return "/proc/driver/nvidia-caps/mig-minors has no " + name + "/access";
         if (auto p = node_problem(inv_, nvidia_cap_path(*gi.access_minor), caps_major, *gi.access_minor); !p.empty())
             return p;

@@ -12,7 +12,7 @@
 
 namespace kvpod::hook {
 
-int run_plan(const PlanOptions& options) {
+PlanOutcome make_plan(const PlanOptions& options) {
     HookConfig config = load_config(options.config_path);
     auto vm = with_context("reading the VM file", [&] {
         auto text = host::read_file(options.vm_file, config.spec_limits.max_bytes, false);
@@ -27,8 +27,13 @@ int run_plan(const PlanOptions& options) {
     header.vm = std::string(kubevirt::kind_name(vm.kind)) + " " + vm.name + " (" + options.vm_file + ")";
     header.host_root = root.root();
     header.config = config.source.empty() ? options.config_path + " (absent: defaults)" : config.source;
-    host::write_stdout(render_plan(header, config, plan));
-    return fully_granted(plan) ? 0 : 1;
+    return PlanOutcome{render_plan(header, config, plan), fully_granted(plan) ? 0 : 1};
+}
+
+int run_plan(const PlanOptions& options) {
+    PlanOutcome outcome = make_plan(options);
+    host::write_stdout(outcome.table);
+    return outcome.status;
 }
 
 }  // namespace kvpod::hook

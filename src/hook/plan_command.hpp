@@ -13,9 +13,16 @@ struct PlanOptions {
     std::string vm_file;  ///< a VirtualMachine or VirtualMachineInstance, YAML or JSON
 };
 
-/// Prints the plan table to stdout. Returns 0 when every device would be
-/// granted, 1 otherwise. Throws Error when the VM file or the configuration
-/// cannot be read.
+struct PlanOutcome {
+    std::string table;  ///< the whole text, ending with a newline
+    int status = 1;     ///< 0 when every device would be granted, else 1
+};
+
+/// Plans the VM of `options.vm_file` on the host. Throws Error when the VM
+/// file or the configuration cannot be read.
+PlanOutcome make_plan(const PlanOptions& options);
+
+/// make_plan, printed to stdout; returns its status.
 int run_plan(const PlanOptions& options);
 
 }  // namespace kvpod::hook

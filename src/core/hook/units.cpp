@@ -20,17 +20,24 @@ std::string expected_numbers(std::optional<std::int64_t> major, std::int64_t min
     return "c " + (major ? std::to_string(*major) : std::string("?")) + ":" + std::to_string(minor);
 }
 
-/// Why the node at `path` cannot be given, or "" when it can. When `major`
-/// or `minor` are known the node must carry them.
+/// Why the node at `path` cannot be given, as a phrase after the device
+/// ("needs /dev/vfio/42, which the host does not have"); "" when it can. When
+/// `major` or `minor` are known the node must carry them.
 std::string node_problem(const HostInventory& inv, const std::string& path, std::optional<std::int64_t> major,
                          std::optional<std::int64_t> minor) {
-    if (auto p = inv.node_problems.find(path); p != inv.node_problems.end()) return path + " " + p->second;
+    if (auto p = inv.node_problems.find(path); p != inv.node_problems.end()) return "needs " + path + ", which " + p->second;
     const HostNode* node = inv.node(path);
-    if (!node) return "the host has no " + path;
-    if (node->type != 'c') return path + " is not a character device";
+    if (!node) return "needs " + path + ", which the host does not have";
+    if (node->type != 'c') return "needs " + path + ", which is not a character device";
     if ((major && node->major != *major) || (minor && node->minor != *minor))
-        return path + " is " + describe(*node) + ", not " + expected_numbers(major ? major : node->major, minor.value_or(node->minor));
+        return "needs " + path + " as " + expected_numbers(major ? major : node->major, minor.value_or(node->minor)) +
+               ", but it is " + describe(*node);
     return {};
+}
+
+/// "195 3", for mknod.
+std::string mknod_numbers(std::optional<std::int64_t> major, std::int64_t minor) {
+    return (major ? std::to_string(*major) : std::string("<major>")) + " " + std::to_string(minor);
 }
 
 std::optional<std::int64_t> major_of(const HostInventory& inv, const std::string& name) {
@@ -118,7 +125,7 @@ private:
         std::string node = nvidia_gpu_path(minor);
         if (auto problem = node_problem(inv_, node, major, minor); !problem.empty())
             return unusable(bdf, problem, "create it with nvidia-modprobe -c " + std::to_string(minor) + " (or mknod -m 666 " +
-                                              node + " " + expected_numbers(major, minor) + ")");
+                                              node + " c " + mknod_numbers(major, minor) + ")");
         if (f.mig.empty()) return offer(make_unit(f, UnitMode::HostGpu, "gpu:" + bdf), {});
         auto caps_major = major_of(inv_, "nvidia-caps");
         for (const auto& gi : f.mig) {

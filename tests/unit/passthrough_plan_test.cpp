@@ -307,7 +307,7 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
          "has 0 usable: 0000:65:00.0 needs /dev/nvidia3 as c 195:3, but it is c 195:1; create it with nvidia-modprobe "
          "-c 3 (or mknod -m 666 /dev/nvidia3 c 195 3)"},
         {"no VFIO container node", no_vfio_container, gpus({t4}), t4_config(), {},
-         "/dev/vfio/vfio: the host has no /dev/vfio/vfio, which the VFIO container of 1 device(s) needs; load VFIO: "
+         "/dev/vfio/vfio: the host has no /dev/vfio/vfio, which the VFIO container for gpus[0] gpu1 needs; load VFIO: "
          "modprobe vfio-pci"},
         {"unknown resource name", one_t4, gpus({"nvidia.com/TU104GL_TESLA_T4"}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no permittedHostDevices entry has resourceName "

@@ -2,6 +2,7 @@
 #include "core/hook/passthrough_grants.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "core/hook/host_text.hpp"
 #include "core/hook/resource_names.hpp"
@@ -21,6 +22,7 @@ std::string located(const Unit& unit) {
     std::string out;
     if (unit.numa_node >= 0) out += "; NUMA node " + std::to_string(unit.numa_node);
     if (unit.pcie_switch) out += ", PCIe switch " + unit.pcie_switch->str();
+    if (unit.mode == UnitMode::Vfio && unit.function->physfn) out += "; SR-IOV VF of " + unit.function->physfn->str();
     return out;
 }
 
@@ -30,15 +32,12 @@ std::string device_label(const PciFunction& f) {
     return out;
 }
 
-/// "2147483648 (2Gi)" for the plan.
+/// "5658116801 bytes (5.3 GiB)" for the plan.
 std::string bytes_label(std::uint64_t bytes) {
-    std::string out = std::to_string(bytes);
-    const char* units[] = {"Ki", "Mi", "Gi", "Ti"};
-    std::uint64_t v = bytes;
-    int unit = -1;
-    while (v >= 1024 && v % 1024 == 0 && unit < 3) v /= 1024, ++unit;
-    if (unit >= 0) out += " (" + std::to_string(v) + units[unit] + ")";
-    return out;
+    char scaled[32];
+    if (bytes >= (1ull << 30)) std::snprintf(scaled, sizeof scaled, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
+    else std::snprintf(scaled, sizeof scaled, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
+    return std::to_string(bytes) + " bytes (" + scaled + ")";
 }
 
 }  // namespace
@@ -64,8 +63,8 @@ PlanRow GrantBuilder::grant(const DeviceRequest& request, const Resolution& reso
         const PciFunction& f = *unit.function;
         give(vfio_group_path(*f.iommu_group));
         for (const auto& cdev : f.vfio_cdevs) give(vfio_cdev_path(cdev));
-        iommufd_ = iommufd_ || !f.vfio_cdevs.empty();
-        ++vfio_users_;
+        if (!f.vfio_cdevs.empty()) iommufd_users_.push_back(request.label());
+        vfio_users_.push_back(request.label());
         std::string env = resource_env_name(kPciResourcePrefix, resolution.resource);
         add_env(env, f.bdf());
         via = "vfio-pci, IOMMU group " + std::to_string(*f.iommu_group);
@@ -75,7 +74,7 @@ PlanRow GrantBuilder::grant(const DeviceRequest& request, const Resolution& reso
     case UnitMode::Mdev: {
         const MediatedDevice& m = *unit.mdev;
         give(vfio_group_path(*m.iommu_group));
-        ++vfio_users_;
+        vfio_users_.push_back(request.label());
         std::string env = resource_env_name(kMdevResourcePrefix, resolution.resource);
         add_env(env, m.uuid);
         via = text::quoted(m.type_name) + " on " + m.parent + ", IOMMU group " + std::to_string(*m.iommu_group);
@@ -85,14 +84,14 @@ PlanRow GrantBuilder::grant(const DeviceRequest& request, const Resolution& reso
     case UnitMode::HostGpu: {
         const PciFunction& f = *unit.function;
         if (f.nvidia_minor) {
-            nvidia_ = true;
+            nvidia_users_.push_back(request.label());
             give(nvidia_gpu_path(*f.nvidia_minor));
             if (unit.mig) {
                 give(nvidia_cap_path(*unit.mig->access_minor));
                 for (const auto& [ci, minor] : unit.mig->compute) give(nvidia_cap_path(*minor));
             }
         } else {
-            kfd_ = kfd_ || f.driver == "amdgpu";
+            if (f.driver == "amdgpu") kfd_users_.push_back(request.label());
             for (const auto& d : f.drm) give(drm_path(d.name));
         }
         via = f.driver + " (host driver)";
@@ -128,26 +127,29 @@ void GrantBuilder::shared_node(const std::string& request, const std::string& pa
 }
 
 void GrantBuilder::finish(const kubevirt::Json& vmi_spec) {
-    if (vfio_users_)
-        shared_node("vfio", kVfioContainerPath, std::nullopt, std::nullopt, true,
-                    "the VFIO container of " + std::to_string(vfio_users_) + " device(s)",
+    auto users = [](const std::vector<std::string>& labels) { return " for " + text::join(labels, ", "); };
+    if (!vfio_users_.empty())
+        shared_node("vfio", kVfioContainerPath, std::nullopt, std::nullopt, true, "the VFIO container" + users(vfio_users_),
                     "load VFIO: modprobe vfio-pci");
-    if (iommufd_)
-        shared_node("iommufd", kIommufdPath, std::nullopt, std::nullopt, false, "the VFIO device cdevs' iommufd",
-                    "modprobe iommufd");
-    if (nvidia_) {
+    if (!iommufd_users_.empty())
+        shared_node("iommufd", kIommufdPath, std::nullopt, std::nullopt, false,
+                    "iommufd for the VFIO device cdevs" + users(iommufd_users_), "modprobe iommufd");
+    if (!nvidia_users_.empty()) {
         auto nvidia = major_of(inventory_, "nvidia");
         if (!nvidia) nvidia = major_of(inventory_, "nvidia-frontend");
         auto uvm = major_of(inventory_, "nvidia-uvm");
-        shared_node("nvidiactl", kNvidiaCtlPath, nvidia, 255, true, "every NVIDIA GPU on its host driver",
+        std::string for_gpus = users(nvidia_users_);
+        shared_node("nvidiactl", kNvidiaCtlPath, nvidia, 255, true, "NVIDIA's control node" + for_gpus,
                     "create it with nvidia-modprobe (or mknod -m 666 /dev/nvidiactl c 195 255)");
-        shared_node("nvidia-uvm", kNvidiaUvmPath, uvm, 0, false, "CUDA unified memory", "nvidia-modprobe -u -c 0");
-        shared_node("nvidia-uvm-tools", kNvidiaUvmToolsPath, uvm, 1, false, "CUDA profiling", "nvidia-modprobe -u -c 0");
-        shared_node("nvidia-modeset", kNvidiaModesetPath, nvidia, 254, false, "display mode setting",
+        shared_node("nvidia-uvm", kNvidiaUvmPath, uvm, 0, false, "CUDA unified memory" + for_gpus,
+                    "nvidia-modprobe -u -c 0");
+        shared_node("nvidia-uvm-tools", kNvidiaUvmToolsPath, uvm, 1, false, "CUDA profiling" + for_gpus,
+                    "nvidia-modprobe -u -c 0");
+        shared_node("nvidia-modeset", kNvidiaModesetPath, nvidia, 254, false, "display mode setting" + for_gpus,
                     "nvidia-modprobe -m");
     }
-    if (kfd_)
-        shared_node("kfd", kKfdPath, std::nullopt, std::nullopt, false, "ROCm compute on AMD GPUs",
+    if (!kfd_users_.empty())
+        shared_node("kfd", kKfdPath, std::nullopt, std::nullopt, false, "ROCm compute" + users(kfd_users_),
                     "load amdgpu with HSA support (ls -l /dev/kfd)");
     for (const auto& [name, values] : env_) plan_.patch.env.push_back({name, text::join(values, ",")});
     if (granted_ == 0) return;

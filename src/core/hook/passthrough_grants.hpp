@@ -40,10 +40,11 @@ private:
     std::uint32_t owner_;
     DevicePlan& plan_;
     std::vector<std::pair<std::string, std::vector<std::string>>> env_;
-    std::size_t vfio_users_ = 0;
-    bool iommufd_ = false;
-    bool nvidia_ = false;
-    bool kfd_ = false;
+    // The entries that use each shared node, for the plan's rows.
+    std::vector<std::string> vfio_users_;
+    std::vector<std::string> iommufd_users_;
+    std::vector<std::string> nvidia_users_;
+    std::vector<std::string> kfd_users_;
     std::size_t granted_ = 0;
 };
 

@@ -2,7 +2,7 @@
 #include "host/device_discovery.hpp"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "core/error.hpp"
 #include "core/hook/host_text.hpp"
@@ -31,13 +31,13 @@ std::optional<unsigned> group_number(const std::optional<std::string>& link) {
     return static_cast<unsigned>(*n);
 }
 
-/// The functions bound to the drivers the planner can use.
-std::vector<PciAddress> bound_candidates(const HostRoot& root) {
-    std::set<PciAddress> found;
+/// The functions bound to the drivers the planner can use, with their driver.
+std::map<PciAddress, std::string> bound_candidates(const HostRoot& root) {
+    std::map<PciAddress, std::string> found;
     for (const char* driver : hook::kUsableDrivers)
         for (const auto& name : root.list_dir(std::string("/sys/bus/pci/drivers/") + driver))
-            if (auto address = PciAddress::parse(name)) found.insert(*address);
-    return {found.begin(), found.end()};
+            if (auto address = PciAddress::parse(name)) found.emplace(*address, driver);
+    return found;
 }
 
 /// The upstream port of the PCIe switch above `bdf`, from the PCI functions
@@ -56,10 +56,11 @@ void read_links(const HostRoot& root, PciFunction& f) {
     std::string dir = kPciDevices + f.bdf();
     f.pcie_switch = pcie_switch(root, f.bdf());
     if (auto pf = root.read_link(dir + "/physfn")) f.physfn = PciAddress::parse(basename_of(*pf));
-    if (auto total = root.read_text(dir + "/sriov_totalvfs", 64))
+    else if (auto total = root.read_text(dir + "/sriov_totalvfs", 64))  // a VF is never a PF
         f.sriov_totalvfs = static_cast<unsigned>(hook::parse_sysfs_number(*total).value_or(0));
-    for (const auto& name : root.list_dir(dir + "/vfio-dev"))
-        if (text::starts_with(name, "vfio")) f.vfio_cdevs.push_back(name);
+    if (f.driver == "vfio-pci")
+        for (const auto& name : root.list_dir(dir + "/vfio-dev"))
+            if (text::starts_with(name, "vfio")) f.vfio_cdevs.push_back(name);
 }
 
 void read_groups(const HostRoot& root, hook::HostInventory& inventory) {
@@ -80,8 +81,13 @@ void read_groups(const HostRoot& root, hook::HostInventory& inventory) {
 void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::HostInventory& inventory) {
     std::string ids = root.root() == "/" ? std::string(kPciIds) : root.real_path(kPciIds);
     PciLibrary pci(root.real_path("/sys/bus/pci"), ids);
-    auto addresses = query.complete ? pci.scan() : bound_candidates(root);
-    for (const auto& address : addresses) {
+    std::map<PciAddress, std::string> drivers;  // known from the enumeration when not complete
+    if (query.complete) {
+        for (const auto& address : pci.scan()) drivers.emplace(address, std::string());
+    } else {
+        drivers = bound_candidates(root);
+    }
+    for (const auto& [address, known_driver] : drivers) {
         auto ident = pci.ident(address);
         if (!ident) continue;
         bool wanted = query.matches(ident->vendor, ident->device, ident->device_class);
@@ -91,10 +97,14 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
         f.vendor = ident->vendor;
         f.device = ident->device;
         f.device_class = ident->device_class;
-        auto details = pci.details(address);
-        f.driver = details.driver;
-        f.iommu_group = details.iommu_group;
-        f.numa_node = details.numa_node;
+        f.numa_node = ident->numa_node;
+        // Two links, read through the rooted seam (libpci would resolve each
+        // with realpath(3), a dozen syscalls, outside the root's guard).
+        std::string dir = kPciDevices + f.bdf();
+        f.driver = known_driver;
+        if (query.complete)
+            if (auto driver = root.read_link(dir + "/driver")) f.driver = basename_of(*driver);
+        f.iommu_group = group_number(root.read_link(dir + "/iommu_group"));
         if (wanted) {
             read_links(root, f);
             read_gpu_facts(root, f);

@@ -36,7 +36,9 @@ void read_mig(const HostRoot& root, hook::PciFunction& f) {
 
 void read_gpu_facts(const HostRoot& root, hook::PciFunction& f) {
     std::string bdf = f.bdf();
-    if (f.is_display()) {
+    // DRM nodes are what a GPU on its DRM host driver gives; on vfio-pci or
+    // nvidia they are not used, so not read.
+    if (f.is_display() && f.driver != "vfio-pci" && f.driver != "nvidia") {
         std::string drm = "/sys/bus/pci/devices/" + bdf + "/drm/";
         for (const auto& name : root.list_dir(drm)) {
             if (!text::starts_with(name, "card") && !text::starts_with(name, "renderD")) continue;

@@ -130,26 +130,12 @@ pci_dev* PciLibrary::device(const hook::PciAddress& address) {
 std::optional<PciIdent> PciLibrary::ident(const hook::PciAddress& address) {
     WarningScope scope(warnings_);
     pci_dev* dev = device(address);
-    if (!guarded([&] { pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS); })) {
+    if (!guarded([&] { pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE); })) {
         warnings_.push_back("libpci: " + text::trim(t_error) + " (" + address.str() + " skipped)");
         return std::nullopt;
     }
-    return PciIdent{dev->vendor_id, dev->device_id, dev->device_class};
-}
-
-PciDetails PciLibrary::details(const hook::PciAddress& address) {
-    WarningScope scope(warnings_);
-    pci_dev* dev = device(address);
-    PciDetails out;
-    if (!guarded([&] { pci_fill_info(dev, PCI_FILL_DRIVER | PCI_FILL_IOMMU_GROUP | PCI_FILL_NUMA_NODE); })) {
-        warnings_.push_back("libpci: " + text::trim(t_error) + " (" + address.str() + ")");
-        return out;
-    }
-    if (const char* driver = pci_get_string_property(dev, PCI_FILL_DRIVER)) out.driver = driver;
-    if (const char* group = pci_get_string_property(dev, PCI_FILL_IOMMU_GROUP))
-        if (auto n = text::parse_u64(group)) out.iommu_group = static_cast<unsigned>(*n);
-    if (dev->known_fields & PCI_FILL_NUMA_NODE) out.numa_node = dev->numa_node;
-    return out;
+    int numa = (dev->known_fields & PCI_FILL_NUMA_NODE) ? dev->numa_node : -1;
+    return PciIdent{dev->vendor_id, dev->device_id, dev->device_class, numa};
 }
 
 std::string PciLibrary::device_name(std::uint16_t vendor, std::uint16_t device_id) {

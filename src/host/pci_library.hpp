@@ -17,12 +17,7 @@ struct PciIdent {
     std::uint16_t vendor = 0;
     std::uint16_t device = 0;
     std::uint16_t device_class = 0;  ///< base class << 8 | subclass
-};
-
-struct PciDetails {
-    std::string driver;  ///< "" when none is bound
-    std::optional<unsigned> iommu_group;
-    int numa_node = -1;
+    int numa_node = -1;              ///< -1 when the kernel does not say
 };
 
 /// libpci (pciutils) reading one sysfs tree through its /sys/bus/pci method.
@@ -42,12 +37,9 @@ public:
     /// Every function under devices/ (libpci's bus scan), sorted.
     std::vector<hook::PciAddress> scan();
 
-    /// IDs and class of one function; nullopt (and a warning) when sysfs
-    /// cannot say, e.g. a device going away.
+    /// IDs, class and NUMA node of one function; nullopt (and a warning) when
+    /// sysfs cannot say, e.g. a device going away.
     std::optional<PciIdent> ident(const hook::PciAddress& address);
-
-    /// Driver, IOMMU group and NUMA node of a function `ident` was read for.
-    PciDetails details(const hook::PciAddress& address);
 
     /// The pci.ids device name ("TU104GL [Tesla T4]"); "" when unknown.
     std::string device_name(std::uint16_t vendor, std::uint16_t device);

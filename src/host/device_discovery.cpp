@@ -83,7 +83,9 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
     PciLibrary pci(root.real_path("/sys/bus/pci"), ids);
     std::map<PciAddress, std::string> drivers;  // known from the enumeration when not complete
     if (query.complete) {
-        for (const auto& address : pci.scan()) drivers.emplace(address, std::string());
+        // A tree without PCI (a container, a test root) has nothing to scan.
+        if (root.exists("/sys/bus/pci/devices"))
+            for (const auto& address : pci.scan()) drivers.emplace(address, std::string());
     } else {
         drivers = bound_candidates(root);
     }

@@ -92,10 +92,12 @@ Error no_match_error(const DeviceRequest& request, const Resolution& r, const Ho
         }
         return Error(what + text::join(found, "; "), where, fix);
     }
-    std::string fix = r.vendor == GpuVendor::Nvidia && !r.model.empty()
+    std::string found = gpus_what_exists(r, inv);
+    bool listed = !text::starts_with(found, "the host has no");
+    std::string fix = r.vendor == GpuVendor::Nvidia && !r.model.empty() && listed
                           ? "use one of the names above, or nvidia.com/gpu for any NVIDIA GPU"
                           : "install the GPU's driver or bind the GPU to vfio-pci, or name another GPU";
-    return Error(what + gpus_what_exists(r, inv), where, fix);
+    return Error(what + found, where, fix);
 }
 
 Error shortage_error(const DeviceRequest& request, const Resolution& r, const Candidates& c, std::size_t wanted,

@@ -132,17 +132,22 @@ private:
             std::string subject = bdf + " MIG gi" + std::to_string(gi.gi);
             std::string problem = mig_problem(minor, gi, caps_major);
             if (!problem.empty()) {
-                unusable(subject, problem,
-                         gi.compute.empty() ? "create a compute instance in it: nvidia-smi mig -lcip -gi " + std::to_string(gi.gi) +
-                                                  " lists the profiles, nvidia-smi mig -cci <profile> -gi " +
-                                                  std::to_string(gi.gi) + " creates one"
-                                            : "run nvidia-modprobe -f /proc/driver/nvidia-caps/mig-minors or nvidia-ctk system create-dev-char-symlinks");
+                unusable(subject, problem, mig_fix(gi));
                 continue;
             }
             Unit u = make_unit(f, UnitMode::HostGpu, "gpu:" + bdf + "/gi" + std::to_string(gi.gi));
             u.mig = &gi;
             offer(std::move(u), {"gpu:" + bdf});
         }
+    }
+
+    static std::string mig_fix(const MigInstance& gi) {
+        std::string id = std::to_string(gi.gi);
+        if (gi.compute.empty())
+            return "create a compute instance in it: nvidia-smi mig -lcip -gi " + id +
+                   " lists the profiles, nvidia-smi mig -cci <profile> -gi " + id + " creates one";
+        return "create the cap nodes: nvidia-modprobe -f /proc/driver/nvidia-caps/mig-minors, or nvidia-ctk system "
+               "create-dev-char-symlinks";
     }
 
     std::string mig_problem(unsigned minor, const MigInstance& gi, std::optional<std::int64_t> caps_major) {

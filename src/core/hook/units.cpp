@@ -132,7 +132,7 @@ private:
             std::string subject = bdf + " MIG gi" + std::to_string(gi.gi);
             std::string problem = mig_problem(minor, gi, caps_major);
             if (!problem.empty()) {
-                unusable(subject, problem, mig_fix(gi));
+                unusable(subject, problem, mig_fix(minor, gi));
                 continue;
             }
             Unit u = make_unit(f, UnitMode::HostGpu, "gpu:" + bdf + "/gi" + std::to_string(gi.gi));
@@ -141,13 +141,14 @@ private:
         }
     }
 
-    static std::string mig_fix(const MigInstance& gi) {
+    static std::string mig_fix(unsigned minor, const MigInstance& gi) {
         std::string id = std::to_string(gi.gi);
         if (gi.compute.empty())
             return "create a compute instance in it: nvidia-smi mig -lcip -gi " + id +
                    " lists the profiles, nvidia-smi mig -cci <profile> -gi " + id + " creates one";
-        return "create the cap nodes: nvidia-modprobe -f /proc/driver/nvidia-caps/mig-minors, or nvidia-ctk system "
-               "create-dev-char-symlinks";
+        std::string caps = "/proc/driver/nvidia/capabilities/gpu" + std::to_string(minor) + "/mig/gi" + id;
+        return "create the cap nodes: nvidia-modprobe -f " + caps + "/access, and likewise for each " + caps +
+               "/ci*/access";
     }
 
     std::string mig_problem(unsigned minor, const MigInstance& gi, std::optional<std::int64_t> caps_major) {

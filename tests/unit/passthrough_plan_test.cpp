@@ -261,6 +261,10 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
     no_vfio_container.inv.nodes.erase("/dev/vfio/vfio");
     Host empty;
     empty.inv.complete = true;
+    Host mig_cap_missing;
+    auto& a100 = mig_cap_missing.t4_host("0000:41:00.0", 0);
+    a100.mig = {MigInstance{1, 12, {{0, 13}}}};
+    mig_cap_missing.node(nvidia_cap_path(12), 509, 12, 0444);
 
     HookConfig disabled = t4_config();
     disabled.passthrough.enabled = false;
@@ -306,6 +310,11 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/gpu' and the host "
          "has 0 usable: 0000:65:00.0 needs /dev/nvidia3 as c 195:3, but it is c 195:1; create it with nvidia-modprobe "
          "-c 3 (or mknod -m 666 /dev/nvidia3 c 195 3)"},
+        {"a MIG instance without its cap node", mig_cap_missing, gpus({"nvidia.com/gpu"}), {}, {},
+         "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/gpu' and the host "
+         "has 0 usable: 0000:41:00.0 MIG gi1 needs /dev/nvidia-caps/nvidia-cap13, which the host does not have; create "
+         "the cap nodes: nvidia-modprobe -f /proc/driver/nvidia/capabilities/gpu0/mig/gi1/access, and likewise for "
+         "each /proc/driver/nvidia/capabilities/gpu0/mig/gi1/ci*/access"},
         {"no VFIO container node", no_vfio_container, gpus({t4}), t4_config(), {},
          "/dev/vfio/vfio: the host has no /dev/vfio/vfio, which the VFIO container for gpus[0] gpu1 needs; load VFIO: "
          "modprobe vfio-pci"},

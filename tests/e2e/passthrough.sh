@@ -8,79 +8,8 @@
 # skipped"; exits 77 (skip) when not root or without podman.
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-if [ -r "$here/lib.sh" ]; then
-    # shellcheck source=/dev/null
-    . "$here/lib.sh"
-else
-    # The shared harness (tests/e2e/lib.sh, branch e2e) is not here yet: the
-    # few functions this script uses, with the same names and behaviour.
-    # Delete this branch once lib.sh is on main.
-    E2E_SRC_ROOT=$(cd "$here/../.." && pwd)
-    E2E_BUILD_DIR=${E2E_BUILD_DIR:-$E2E_SRC_ROOT/build}
-    E2E_HOOK_BIN=${E2E_HOOK_BIN:-$E2E_BUILD_DIR/src/hook/oci-kubevirt-hook}
-    E2E_TAP_N=0 E2E_PASSED=0 E2E_FAILED=0 E2E_SKIPPED=0
-    e2e_skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-    e2e_diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
-    e2e_init() {
-        [ "$(id -u)" = 0 ] || e2e_skip_all "needs root (rootful Podman, mknod)"
-        local cmd
-        for cmd in podman jq busybox; do command -v $cmd >/dev/null || e2e_skip_all "$cmd is not installed"; done
-        [ -x "$E2E_HOOK_BIN" ] || e2e_skip_all "no hook binary at $E2E_HOOK_BIN (build first)"
-        E2E_PREFIX="e2e-$1-$$"
-        E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$E2E_PREFIX.XXXXXX")
-        E2E_HOOKS_DIR=$E2E_TMP/hooks.d
-        mkdir -p "$E2E_HOOKS_DIR"
-        printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n\n[engine]\nruntime = "runc"\n' \
-            >"$E2E_TMP/containers.conf"
-        export CONTAINERS_CONF=$E2E_TMP/containers.conf
-        trap e2e_cleanup EXIT
-    }
-    podman() { command podman --hooks-dir "$E2E_HOOKS_DIR" "$@"; }
-    e2e_cleanup() {
-        local n
-        for n in $(command podman ps -a --format '{{.Names}}' | grep "^$E2E_PREFIX-"); do command podman rm -f -t 0 "$n"; done
-        for n in $(command podman pod ls --format '{{.Name}}' | grep "^$E2E_PREFIX-"); do command podman pod rm -f -t 0 "$n"; done
-        command podman rmi -f "localhost/$E2E_PREFIX-busybox:latest"
-        rm -rf "$E2E_TMP"
-    } >/dev/null 2>&1
-    e2e_image() {
-        local name=localhost/$E2E_PREFIX-busybox:latest tree=$E2E_TMP/busybox-tree applet
-        command podman image exists "$name" && { echo "$name"; return; }
-        mkdir -p "$tree"/{bin,etc,tmp,proc,sys,dev}
-        cp "$(command -v busybox)" "$tree/bin/busybox"
-        for applet in $("$tree/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$tree/bin/$applet"; done
-        tar -C "$tree" -c . | command podman import --change "ENV PATH=/bin" - "$name" >/dev/null 2>&1 && echo "$name"
-    }
-    e2e_write_hook() {
-        local name=$1 root=$2 config=$3
-        jq --arg bin "$E2E_HOOK_BIN" --arg root "$root" --arg config "$config" \
-            '.hook.path = $bin | .hook.args += ["--host-root", $root, "--config", $config]' \
-            "$E2E_BUILD_DIR/hooks.d/oci-kubevirt-hook.build.json" >"$E2E_HOOKS_DIR/.$name.tmp" &&
-            mv "$E2E_HOOKS_DIR/.$name.tmp" "$E2E_HOOKS_DIR/$name.json"
-    }
-    e2e_remove_hook() { rm -f "$E2E_HOOKS_DIR/$1.json"; }
-    e2e_oci_config() { cat "$(command podman inspect --format '{{.OCIConfigPath}}' "$1" 2>/dev/null)"; }
-    e2e_log_start() { return 1; }
-    e2e_log_mark() { :; }
-    e2e_log_check() { e2e_skip "$1" "no syslog capture without tests/e2e/lib.sh"; }
-    e2e_ok() { E2E_TAP_N=$((E2E_TAP_N + 1)) E2E_PASSED=$((E2E_PASSED + 1)); echo "ok $E2E_TAP_N - $1"; }
-    e2e_not_ok() {
-        E2E_TAP_N=$((E2E_TAP_N + 1)) E2E_FAILED=$((E2E_FAILED + 1))
-        echo "not ok $E2E_TAP_N - $1"
-        shift
-        local l; for l in "$@"; do e2e_diag "$l"; done
-    }
-    e2e_skip() { E2E_TAP_N=$((E2E_TAP_N + 1)) E2E_SKIPPED=$((E2E_SKIPPED + 1)); echo "ok $E2E_TAP_N - $1 # SKIP $2"; }
-    e2e_is() { if [ "$1" = "$2" ]; then e2e_ok "$3"; else e2e_not_ok "$3" "got:  $1" "want: $2"; fi; }
-    e2e_contains() { if grep -qF -- "$2" <<<"$1"; then e2e_ok "$3"; else e2e_not_ok "$3" "missing: $2" "in: $1"; fi; }
-    e2e_finish() {
-        echo "1..$E2E_TAP_N"
-        echo "$E2E_PASSED passed, $E2E_FAILED failed, $E2E_SKIPPED skipped"
-        [ "$E2E_FAILED" = 0 ] && [ "$E2E_TAP_N" -gt 0 ]
-        exit $?
-    }
-fi
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 
 e2e_init passthrough
 img=$(e2e_image) || { e2e_not_ok "build the busybox image"; e2e_finish; }

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
+# e2e: podman5
 # End-to-end tests of GPU and PCI passthrough under real Podman (rootful,
 # runc): the fake host roots of tests/fixtures/roots (made real with mknod)
 # give a VM's compute container VFIO nodes, NVIDIA nodes with their real

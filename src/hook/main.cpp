@@ -10,6 +10,7 @@
 
 #include "build_config.hpp"
 #include "core/error.hpp"
+#include "hook/plan_command.hpp"
 #include "hook/precreate.hpp"
 #include "host/deadline.hpp"
 #include "host/files.hpp"
@@ -31,8 +32,28 @@ int main(int argc, char** argv) {
     app.add_option("--config", options.config_path, "The hook's configuration file")->capture_default_str();
     app.add_flag("--log-stderr", log_stderr, "Also log to stderr (Podman discards it; syslog has everything)");
     app.set_version_flag("--version", KVPOD_VERSION);
+    hook::PlanOptions plan_options;
+    auto* plan = app.add_subcommand("plan", "Show what the hook would give a VM on this host, and why");
+    plan->add_option("--host-root", options.host_root, "Look for host devices under this directory");
+    plan->add_option("--config", options.config_path, "The hook's configuration file");
+    plan->add_option("VMFILE", plan_options.vm_file, "A VirtualMachine or VirtualMachineInstance (YAML or JSON)")
+        ->required();
     CLI11_PARSE(app, argc, argv);
 
+    if (*plan) {
+        log::open(kIdent, true, false);
+        plan_options.host_root = options.host_root;
+        plan_options.config_path = options.config_path;
+        try {
+            return hook::run_plan(plan_options);
+        } catch (const Error& e) {
+            log::error(e.message());
+            return 1;
+        } catch (const std::exception& e) {
+            log::error(std::string("internal error: ") + e.what());
+            return 1;
+        }
+    }
     log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
     try {
         auto config = hook::load_config(options.config_path);

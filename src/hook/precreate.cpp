@@ -6,9 +6,9 @@
 #include "core/hook/device_plan.hpp"
 #include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
-#include "core/hook/virt_devices.hpp"
 #include "core/oci_config.hpp"
 #include "core/text.hpp"
+#include "hook/device_flow.hpp"
 #include "host/files.hpp"
 #include "host/host_root.hpp"
 #include "host/log.hpp"
@@ -28,6 +28,7 @@ void log_plan(const std::string& who, const DevicePlan& plan) {
         }
     }
     for (const auto& [name, value] : plan.patch.env) log::info(who + ": env " + name + "=" + value);
+    for (const auto& note : plan.notes) log::info(who + ": " + note);
 }
 
 }  // namespace
@@ -58,12 +59,8 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
                      " names another VM than the spec (" + text::quoted(vm.name) + ")");
 
     host::HostRoot root(options.host_root);
-    DevicePlan plan;
-    auto wants = virt_device_wants(vm, config);
-    std::vector<std::string> paths;
-    for (const auto& want : wants) paths.push_back(want.path);
-    auto nodes = with_context("inspecting the host", [&] { return root.device_nodes(paths); });
-    plan_virt_devices(wants, nodes, runtime_user(vm), plan);
+    DevicePlan plan = plan_devices(DeviceFlow{vm, selection.spec_source, config, root, options.unavailable_units,
+                                              options.preferred_units});
 
     log_plan(who, plan);
     if (!plan.ok()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,11 @@ namespace kvpod::hook {
 struct RunOptions {
     std::string host_root = "/";
     std::string config_path;
+    /// Allocation units (DevicePlan::claimed_units keys) held by other live
+    /// containers, and by this container before; exclusive allocation fills
+    /// them, empty sets plan without allocation.
+    std::set<std::string> unavailable_units;
+    std::set<std::string> preferred_units;
 };
 
 /// Loads the hook's configuration; a missing file means the defaults.

@@ -68,7 +68,8 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     for (auto& w : vm_warnings) out.warnings.push_back({input.source + ":" + w.where, std::move(w.message)});
     kubevirt::Json vmi = kubevirt::expand_vmi(input, options.convert, out.warnings);
     if (options.convert.mount_devices)
-        pod_options.device_mounts = discover_device_mounts(vmi, options.host_root, out.warnings);
+        pod_options.device_mounts = discover_device_mounts(
+            vmi, {options.host_root, options.hook_config, options.hook_config_given}, out.warnings);
 
     kubevirt::Diagnostics render_warnings;
     kubevirt::RenderedPod rendered;

@@ -18,6 +18,8 @@ struct CommandOptions {
     std::string podman_version = "5.4";
     std::string output = "yaml";  ///< yaml or json
     std::string host_root = "/";  ///< where --mount-devices looks for device nodes
+    std::string hook_config;      ///< the hook's configuration, for --mount-devices
+    bool hook_config_given = false;
 };
 
 struct CommandOutput {

@@ -9,11 +9,22 @@
 /// hook's planner (the same rules the hook applies at container start).
 namespace kvpod::vm2pod {
 
-/// The nodes and env to write into the Pod for `vmi` (an expanded VMI),
-/// looking under `host_root`. What the VM would want but the host lacks is a
-/// warning and stays out of the Pod, since kube play refuses a hostPath
-/// CharDevice that does not exist.
-kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, const std::string& host_root,
+struct MountDevicesOptions {
+    std::string host_root = "/";
+    /// The hook's configuration file (permittedHostDevices, passthrough
+    /// policy); "" or a missing file means the hook's defaults, unless
+    /// `hook_config_given` (the user named it: it must exist).
+    std::string hook_config;
+    bool hook_config_given = false;
+};
+
+/// The nodes and env to write into the Pod for `vmi` (an expanded VMI):
+/// /dev/kvm, tun and vhost-net, and for gpus[] and hostDevices[] the VFIO,
+/// GPU driver or mediated-device nodes and PCI_RESOURCE_* variables the
+/// hook would give. What the VM would want but the host lacks is a warning
+/// and stays out of the Pod, since kube play refuses a hostPath CharDevice
+/// that does not exist; so is the memlock limit VFIO needs.
+kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, const MountDevicesOptions& options,
                                                   kubevirt::Diagnostics& diagnostics);
 
 }  // namespace kvpod::vm2pod

@@ -33,7 +33,11 @@ int main(int argc, char** argv) {
     app.add_option("--podman-version", options.podman_version,
                    "The Podman that plays the Pod (before 5.3: containerDisks as image-driver volumes)")
         ->capture_default_str();
-    app.add_option("--host-root", options.host_root, "Where --mount-devices looks for /dev (for tests)")
+    app.add_option("--host-root", options.host_root, "Where --mount-devices looks for /dev and /sys (for tests)")
+        ->capture_default_str();
+    options.hook_config = KVPOD_HOOK_CONFIG_PATH;
+    auto* hook_config = app.add_option("--hook-config", options.hook_config,
+                   "The hook's configuration, which --mount-devices follows for GPUs and host devices")
         ->capture_default_str();
     app.set_version_flag("--version", KVPOD_VERSION);
     try {
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     options.convert.passt = !no_passt;
+    options.hook_config_given = hook_config->count() > 0;
 
     try {
         if (!vm_file.empty()) {

@@ -8,6 +8,7 @@
 
 #include "core/document.hpp"
 #include "fake_root.hpp"
+#include "fixture_root.hpp"
 #include "pod_support.hpp"
 #include "test_support.hpp"
 #include "vm2pod_process.hpp"
@@ -155,7 +156,7 @@ TEST_CASE("--mount-devices in the forms the prior tool took, against a fake host
     root.node("/dev/kvm", 'c', 10, 232).node("/dev/net/tun", 'c', 10, 200);
     for (const std::string flag : {"--mount-devices", "--mount-devices=true"}) {
         CAPTURE(flag);
-        auto r = convert({kVm, flag, "--host-root=" + root.path()});
+        auto r = convert({kVm, flag, "--host-root=" + root.path(), "--hook-config=/dev/null"});
         REQUIRE(r.status == 0);
         Json pod = pod_of(r);
         CHECK(named(pod["spec"]["volumes"], "dev-kvm")["hostPath"] == Json{{"path", "/dev/kvm"}, {"type", "CharDevice"}});
@@ -165,9 +166,45 @@ TEST_CASE("--mount-devices in the forms the prior tool took, against a fake host
         CHECK(r.err == "kubevirt-vm-to-pod: warning: --mount-devices: vhost-net: left out of the Pod: the host has no "
                        "/dev/vhost-net; QEMU uses its userspace virtio-net (modprobe vhost_net)\n");
     }
-    auto off = convert({kVm, "--mount-devices=false", "--host-root=" + root.path()});
+    auto off = convert({kVm, "--mount-devices=false", "--host-root=" + root.path(), "--hook-config=/dev/null"});
     CHECK(off.out == convert({kVm}).out);
     CHECK(convert({kVm, "--mount-devices=maybe"}).status == 1);
+}
+
+TEST_CASE("--mount-devices gives a GPU's VFIO nodes and PCI_RESOURCE_* as the hook would, or says why not") {
+    if (!FakeRoot::can_mknod()) {
+        MESSAGE("skipped: making device nodes needs root");
+        return;
+    }
+    FixtureRoot root("nvidia-t4-vfio");  // a Tesla T4 on vfio-pci, alone in IOMMU group 42
+    auto r = convert({"vms/gpu-t4.yaml", "--mount-devices", "--host-root=" + root.path(),
+                      "--hook-config=hook-configs/permitted.yaml"});
+    REQUIRE(r.status == 0);
+    Json pod = pod_of(r);
+    for (const char* node : {"/dev/vfio/42", "/dev/vfio/vfio", "/dev/kvm"}) {
+        CAPTURE(node);
+        Json mount;
+        for (const auto& m : compute(pod)["volumeMounts"])
+            if (m["mountPath"] == node) mount = m;
+        REQUIRE(mount.is_object());
+        CHECK(named(pod["spec"]["volumes"], mount["name"])["hostPath"] == Json{{"path", node}, {"type", "CharDevice"}});
+    }
+    CHECK(named(compute(pod)["env"], "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4")["value"] == "0000:3b:00.0");
+    CHECK(compute(pod)["resources"]["limits"]["nvidia.com/TU104GL_Tesla_T4"] == "1");
+    CHECK(r.err.find("warning: --mount-devices: the VM needs RLIMIT_MEMLOCK of ") != std::string::npos);
+    CHECK(r.err.find("default_ulimits = [\"memlock=") != std::string::npos);
+
+    auto denied = convert({"vms/gpu-t4.yaml", "--mount-devices", "--host-root=" + root.path(),
+                           "--hook-config=hook-configs/deny-nvidia.yaml"});
+    REQUIRE(denied.status == 0);
+    CHECK(named(compute(pod_of(denied))["env"], "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4").is_null());
+    CHECK(denied.err.find("warning: --mount-devices: gpus[0] gpu1 nvidia.com/TU104GL_Tesla_T4: left out of the Pod: ") !=
+          std::string::npos);
+    CHECK(denied.err.find("virt-launcher will refuse the VM") != std::string::npos);
+
+    check_error(convert({"vms/gpu-t4.yaml", "--mount-devices", "--hook-config=missing.yaml"}),
+                "kubevirt-vm-to-pod: error: --mount-devices: reading the hook's configuration: missing.yaml: cannot open: "
+                "No such file or directory");
 }
 
 TEST_CASE("--add-console-proxy, --proxy-image, --proxy-port") {

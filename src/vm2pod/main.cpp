@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // kubevirt-vm-to-pod: turns a KubeVirt VirtualMachine into a Pod that
 // `podman kube play` runs with virt-launcher in standalone mode.
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 
@@ -9,6 +11,7 @@
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "host/files.hpp"
+#include "vm2pod/console_cmd.hpp"
 #include "vm2pod/convert_cmd.hpp"
 
 int main(int argc, char** argv) {
@@ -40,6 +43,12 @@ int main(int argc, char** argv) {
                    "The hook's configuration, which --mount-devices follows for GPUs and host devices")
         ->capture_default_str();
     app.set_version_flag("--version", KVPOD_VERSION);
+    // The prior tool's subcommand: scripts that call it keep working.
+    vm2pod::ConsoleOptions console;
+    auto* console_cmd = app.add_subcommand("console", "Attach to a running VM's serial console (Ctrl+] detaches)");
+    console_cmd->add_option("vm", console.vm, "The VM's name")->required();
+    console_cmd->add_option("--namespace", console.namespace_name, "The VM's namespace")->capture_default_str();
+    console_cmd->add_option("--podman", console.podman, "The podman command")->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -55,6 +64,10 @@ int main(int argc, char** argv) {
     options.hook_config_given = hook_config->count() > 0;
 
     try {
+        if (console_cmd->parsed()) {
+            console.terminal = ::isatty(STDIN_FILENO);
+            vm2pod::exec_console(console);
+        }
         if (!vm_file.empty()) {
             if (!options.input.empty() && options.input != vm_file)
                 throw Error("two inputs: " + options.input + " and --vm-file " + vm_file, "command line", "give one");

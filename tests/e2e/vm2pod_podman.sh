@@ -35,6 +35,7 @@ tree=$E2E_TMP/launcher-tree
 e2e_busybox_tree "$tree" || e2e_skip_all "cannot build a busybox tree"
 mkdir -p "$tree/usr/bin" "$tree/usr/share/standin"
 install -m 0755 "$here/vm2pod/virt-launcher-monitor" "$tree/usr/bin/virt-launcher-monitor"
+install -m 0755 "$here/vm2pod/virsh" "$tree/usr/bin/virsh"
 install -m 0644 "$here/vm2pod/json.awk" "$tree/usr/share/standin/json.awk"
 tar -C "$tree" -c . | command podman import --change 'ENV PATH=/bin:/usr/bin' - "$launcher" >/dev/null ||
     e2e_skip_all "cannot import the stand-in launcher"
@@ -183,8 +184,11 @@ else
 fi
 status=$(command podman ps --filter "name=^virt-launcher-$vm_a-compute\$" --format '{{.Status}}')
 e2e_contains "$status" "Up" "the compute container keeps running"
+console=$("$converter" console "$vm_a" </dev/null 2>&1)
+e2e_contains "$console" "standin virsh: console default_$vm_a (uri qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock" \
+    "kubevirt-vm-to-pod console runs virsh console in the compute container, with libvirt's session URI"
 # runStrategy Always: restart policy always, but Never where Podman < 4.4 would restart the guard too.
-policy=$(command podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "virt-launcher-$vm_a-compute")
+policy=$(command podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "virt-launcher-$vm_a-compute" 2>/dev/null)
 if [ "$image_volumes" = 1 ]; then want=always; else want=no; fi
 e2e_is "$policy" "$want" "runStrategy Always gives the compute container the restart policy '$want'"
 

@@ -240,6 +240,18 @@ TEST_CASE("errors: one line on stderr, nothing on stdout, status 1") {
                       "kubevirt-vm-to-pod --help\n");
 }
 
+TEST_CASE("console, the prior tool's subcommand, runs virsh console through podman exec") {
+    auto r = convert({"console", "myvm", "--podman", "echo"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "exec -i virt-launcher-myvm-compute virsh console default_myvm\n");
+    auto ns = convert({"console", "--namespace=vms", "myvm", "--podman=echo"});
+    CHECK(ns.out == "exec -i virt-launcher-myvm-compute virsh console vms_myvm\n");
+    check_error(convert({"console", "myvm", "--podman", "/nonexistent/podman"}),
+                "kubevirt-vm-to-pod: error: console: cannot run /nonexistent/podman: No such file or directory; install "
+                "Podman, or name it with --podman");
+    check_error(convert({"console"}), "kubevirt-vm-to-pod: error: vm is required; see kubevirt-vm-to-pod --help");
+}
+
 TEST_CASE("--help and --version") {
     auto help = convert({"--help"});
     CHECK(help.status == 0);

@@ -99,6 +99,11 @@ TEST_CASE("the instancetype and preference: from flags or from the stream, names
     auto piped = convert({"-"}, stream);
     CHECK(piped.status == 0);
     CHECK(piped.out == flags.out);
+    // A kubectl List holding the three, as JSON.
+    Json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
+    for (const std::string f : {vm, std::string("kubevirt-examples/clarge.yaml"), std::string("kubevirt-examples/virtio.yaml")})
+        list["items"].push_back(kvpod::document::parse_yaml(read_file(data_dir() + "/data/" + f), f));
+    CHECK(convert({"-"}, list.dump()).out == flags.out);
     // Of several instancetypes in a stream, the one the VM names.
     auto several = convert({"-"}, stream + "\n---\n" + read_file(data_dir() + "/data/kubevirt-examples/csmall.yaml"));
     CHECK(several.out == flags.out);

@@ -101,7 +101,7 @@ TEST_CASE("the instancetype and preference: from flags or from the stream, names
     CHECK(piped.out == flags.out);
     // A kubectl List holding the three, as JSON.
     Json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
-    for (const std::string f : {vm, std::string("kubevirt-examples/clarge.yaml"), std::string("kubevirt-examples/virtio.yaml")})
+    for (const std::string& f : std::vector<std::string>{vm, "kubevirt-examples/clarge.yaml", "kubevirt-examples/virtio.yaml"})
         list["items"].push_back(kvpod::document::parse_yaml(read_file(data_dir() + "/data/" + f), f));
     CHECK(convert({"-"}, list.dump()).out == flags.out);
     // Of several instancetypes in a stream, the one the VM names.

@@ -231,6 +231,23 @@ TEST_CASE("guest console log and console proxy run as containers (Podman has no 
     CHECK(render(cirros()).spec()["containers"].size() == 1);
 }
 
+TEST_CASE("probes: KubeVirt's defaults, virt-probe around exec and guest-agent probes, libvirt's start-up delay") {
+    auto r = render(variant(R"({"spec": {
+        "readinessProbe": {"exec": {"command": ["cat", "/tmp/ready"]}, "initialDelaySeconds": 5},
+        "livenessProbe": {"guestAgentPing": {}, "timeoutSeconds": 3}}})"));
+    CHECK(r.compute()["readinessProbe"] ==
+          Json::parse(R"({"exec": {"command": ["virt-probe", "--domainName", "default_cirros-test", "--timeoutSeconds", "1",
+                          "--command", "cat", "--", "/tmp/ready"]}, "initialDelaySeconds": 15, "timeoutSeconds": 2,
+                          "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3})"));
+    CHECK(r.compute()["livenessProbe"] ==
+          Json::parse(R"({"exec": {"command": ["virt-probe", "--domainName", "default_cirros-test", "--timeoutSeconds", "3",
+                          "--guestAgentPing"]}, "initialDelaySeconds": 10, "timeoutSeconds": 4,
+                          "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3})"));
+    auto tcp = render(variant(R"({"spec": {"readinessProbe": {"tcpSocket": {"port": 1500}, "periodSeconds": 2}}})"));
+    CHECK(tcp.compute()["readinessProbe"] == Json::parse(R"({"tcpSocket": {"port": 1500}, "initialDelaySeconds": 10,
+        "timeoutSeconds": 1, "periodSeconds": 2, "successThreshold": 1, "failureThreshold": 3})"));
+}
+
 TEST_CASE("scheduling hints: nodeSelector and affinity as KubeVirt renders them") {
     auto r = render(variant(R"({"spec": {"nodeSelector": {"disk": "ssd"}, "domain": {"cpu": {"model": "Skylake",
         "features": [{"name": "vmx", "policy": "require"}, {"name": "avx", "policy": "forbid"}]}}}})"));

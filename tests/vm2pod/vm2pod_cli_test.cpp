@@ -131,6 +131,9 @@ TEST_CASE("--launcher-image, --no-passt, --podman-version") {
     // Reference 3.8: 405760Ki without passt, 661760Ki with it.
     auto passt = convert({kVm});
     CHECK(compute(pod_of(passt))["resources"]["requests"]["memory"] == "661760Ki");
+    Json vmi = Json::parse(named(compute(pod_of(passt))["env"], "STANDALONE_VMI")["value"].get<std::string>());
+    CHECK(vmi["spec"]["domain"]["firmware"]["uuid"] == "5b8fc9fe-91d0-5adb-a2b1-f20e810e2e94");
+    CHECK(vmi["spec"]["domain"]["devices"]["interfaces"][0].contains("passtBinding"));
     auto no_passt = convert({kVm, "--no-passt"});
     REQUIRE(no_passt.status == 0);
     Json pod = pod_of(no_passt);

@@ -32,7 +32,6 @@ inline constexpr std::string_view kLauncherPullPolicy = "IfNotPresent";
 inline constexpr int kCpuAllocationRatio = 10;
 inline constexpr int kMemoryOvercommit = 100;
 inline constexpr std::int64_t kNonRootUid = 107;
-inline constexpr std::string_view kVmAnnotation = "kubevirt-vm-to-pod/vm";
 
 /// Everything the parts share while one Pod is rendered.
 struct Context {

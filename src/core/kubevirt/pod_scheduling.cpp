@@ -3,6 +3,7 @@
 // generatePodAnnotations, nodeselectorrenderer.go, node affinity). Podman
 // ignores nodeSelector and affinity; they are kept because they say what
 // host the VM needs, and the same Pod reads right next to KubeVirt's.
+#include "core/hook/selection.hpp"
 #include "core/kubevirt/pod_internal.hpp"
 #include "core/text.hpp"
 
@@ -70,7 +71,7 @@ Json pod_annotations(Context& ctx) {
     annotations["kubevirt.io/migrationTransportUnix"] = "true";
     annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = "";
     // The hook's marker: devices come at container start, unless --mount-devices wrote them here.
-    if (!ctx.pod_options.device_mounts) annotations[std::string(kVmAnnotation)] = vm_marker(ctx.name);
+    if (!ctx.pod_options.device_mounts) annotations[std::string(hook::kVmAnnotation)] = vm_marker(ctx.name);
 
     if (!ctx.pod_options.podman.has_long_annotations()) {
         for (auto it = annotations.begin(); it != annotations.end();) {

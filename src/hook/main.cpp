@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // oci-kubevirt-hook: a Podman precreate hook that gives a KubeVirt VM's
-// compute container the host devices its VM needs.
+// compute container the host devices its VM needs, and the runtime hooks
+// (createRuntime, poststop) that keep those devices exclusive to it.
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,7 @@
 #include "build_config.hpp"
 #include "core/error.hpp"
 #include "hook/precreate.hpp"
+#include "hook/runtime_hook.hpp"
 #include "host/deadline.hpp"
 #include "host/files.hpp"
 #include "host/log.hpp"
@@ -19,21 +22,8 @@ namespace {
 
 constexpr const char* kIdent = "oci-kubevirt-hook";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int precreate(const kvpod::hook::RunOptions& options) {
     using namespace kvpod;
-    CLI::App app{"Podman precreate hook: gives a KubeVirt VM's compute container its host devices", kIdent};
-    hook::RunOptions options;
-    options.config_path = KVPOD_HOOK_CONFIG_PATH;
-    bool log_stderr = false;
-    app.add_option("--host-root", options.host_root, "Look for host devices under this directory")->capture_default_str();
-    app.add_option("--config", options.config_path, "The hook's configuration file")->capture_default_str();
-    app.add_flag("--log-stderr", log_stderr, "Also log to stderr (Podman discards it; syslog has everything)");
-    app.set_version_flag("--version", KVPOD_VERSION);
-    CLI11_PARSE(app, argc, argv);
-
-    log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
     try {
         auto config = hook::load_config(options.config_path);
         host::arm_deadline(config.deadline_seconds, kIdent);
@@ -48,4 +38,52 @@ int main(int argc, char** argv) {
         log::error(std::string("internal error: ") + e.what());
         return 1;
     }
+}
+
+int runtime_hook(kvpod::hook::RuntimeStage stage, const std::string& state_dir) {
+    using namespace kvpod;
+    std::string input;
+    try {
+        input = host::read_stream(stdin, 1024 * 1024, "stdin");
+    } catch (const Error& e) {
+        log::error(e.message());
+        return stage == hook::RuntimeStage::Poststop ? 0 : 1;
+    }
+    return hook::run_runtime_hook(stage, input, state_dir);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace kvpod;
+    CLI::App app{"Podman precreate hook: gives a KubeVirt VM's compute container its host devices", kIdent};
+    hook::RunOptions options;
+    options.config_path = KVPOD_HOOK_CONFIG_PATH;
+    bool log_stderr = false;
+    app.add_option("--host-root", options.host_root, "Look for host devices under this directory")->capture_default_str();
+    app.add_option("--config", options.config_path, "The hook's configuration file")->capture_default_str();
+    app.add_flag("--log-stderr", log_stderr, "Also log to stderr (Podman discards it; syslog has everything)");
+    // Test-only (an empty group hides it from --help): set in a test hooks.d
+    // file's argv, which only the host's admin controls, never the container.
+    app.add_option("--debug-stall-after-claim", options.debug_stall_after_claim,
+                   "Test only: hold the allocation lock this many seconds after claiming devices")
+        ->group("");
+    app.set_version_flag("--version", KVPOD_VERSION);
+
+    auto* runtime = app.add_subcommand("runtime-hook", "Run as an OCI runtime hook (added to the config by the precreate hook)");
+    hook::RuntimeStage stage = hook::RuntimeStage::CreateRuntime;
+    std::string state_dir;
+    const std::map<std::string, hook::RuntimeStage> stages = {{"create-runtime", hook::RuntimeStage::CreateRuntime},
+                                                               {"poststop", hook::RuntimeStage::Poststop}};
+    runtime->add_option("stage", stage, "create-runtime or poststop")
+        ->required()
+        ->transform(CLI::CheckedTransformer(stages, CLI::ignore_case));
+    runtime->add_option("--state-dir", state_dir, "The allocation state directory")->required();
+    runtime->add_flag("--log-stderr", log_stderr, "Also log to stderr");
+    app.require_subcommand(0, 1);
+    CLI11_PARSE(app, argc, argv);
+
+    log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
+    if (runtime->parsed()) return runtime_hook(stage, state_dir);
+    return precreate(options);
 }

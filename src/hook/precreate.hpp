@@ -12,6 +12,7 @@ namespace kvpod::hook {
 struct RunOptions {
     std::string host_root = "/";
     std::string config_path;
+    unsigned debug_stall_after_claim = 0;  ///< test-only, see main.cpp
 };
 
 /// Loads the hook's configuration; a missing file means the defaults.

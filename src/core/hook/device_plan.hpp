@@ -42,6 +42,9 @@ struct DevicePlan {
     oci::Patch patch;
     std::vector<PlanRow> rows;
     std::vector<Error> refusals;  ///< any refusal stops the container
+    /// Passthrough units the plan gives the container ("gpu:<bdf>",
+    /// "pci:<bdf>", "mdev:<uuid>"); the allocation claims them exclusively.
+    std::vector<std::string> claimed_units;
 
     bool ok() const { return refusals.empty(); }
 

@@ -79,7 +79,10 @@ public:
         if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
         if (auto pos = what.find("column "); pos != std::string::npos)
             if (auto colon = what.find(": ", pos); colon != std::string::npos) what = what.substr(colon + 2);
-        if (auto pos = what.find("; last read:"); pos != std::string::npos) what.resize(pos);
+        if (auto pos = what.find("; last read:"); pos != std::string::npos) {
+            auto expected = what.find("; expected ", pos);
+            what = what.substr(0, pos) + (expected == std::string::npos ? std::string() : what.substr(expected));
+        }
         throw Error("invalid JSON: " + what,
                     std::string(source_) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
     }

@@ -12,7 +12,7 @@ namespace kvpod::log {
 namespace {
 
 const char* g_ident = "kubevirt-vm-to-pod";
-bool g_stderr = true;
+bool g_stderr = false;
 bool g_syslog = false;
 
 int priority(Level level) {

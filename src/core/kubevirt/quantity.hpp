@@ -11,6 +11,9 @@
 
 namespace kvpod::kubevirt {
 
+// GCC and Clang both provide 128-bit integers; __extension__ keeps -Wpedantic quiet.
+__extension__ typedef __int128 Int128;
+
 /// Kubernetes' resource.Quantity (k8s.io/apimachinery pkg/api/resource):
 /// an exact decimal value with the format it prints in. Values are kept as
 /// a 128-bit integer count of nano-units, enough for anything a VM spec
@@ -57,7 +60,7 @@ public:
     bool operator==(const Quantity& other) const { return nanos_ == other.nanos_; }
 
 private:
-    __int128 nanos_ = 0;
+    Int128 nanos_ = 0;
     Format format_ = Format::DecimalSI;
 };
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing kubevirt-vm-to-pod needs on Debian 12
+# (bookworm) or 13 (trixie). Idempotent; run as root.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config
+  nlohmann-json3-dev libyaml-cpp-dev libpci-dev libseccomp-dev libcli11-dev nettle-dev
+  # tests
+  doctest-dev libvalijson-dev python3
+  # end-to-end tests: real Podman with runc, a busybox test image, a syslog listener
+  podman runc busybox-static jq
+  # the nested Podman 5.4 (Debian 13) test environment
+  debootstrap
+  # sanitizers and fuzzers
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup-debian: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/oci_config.hpp"
+#include "test_support.hpp"
+
+using Json = nlohmann::json;
+using kvpod::testing::error_of;
+namespace oci = kvpod::oci;
+
+namespace {
+
+Json base() { return Json::parse(R"({"process": {"env": ["A=1"]}, "linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]}}})"); }
+
+oci::Patch kvm_patch() {
+    oci::Patch p;
+    p.devices.push_back({"/dev/kvm", 'c', 10, 232, 0666, 107, 107});
+    p.allow_rules.push_back({'c', 10, 232, "rwm"});
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("cgroup allow rules: present only when no later deny undoes them") {
+    struct Case {
+        const char* name;
+        Json rules;
+        std::size_t expected_count;  // rules after applying the kvm allow
+    };
+    const std::vector<Case> cases = {
+        {"deny-all only", Json::parse(R"([{"allow": false, "access": "rwm"}])"), 2},
+        {"exact allow after deny", Json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 232, "access": "rwm"}])"), 2},
+        {"wildcard minor after deny", Json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "access": "rwm"}])"), 2},
+        {"allow lacking m", Json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 232, "access": "rw"}])"), 3},
+        {"allow then a later deny", Json::parse(R"([{"allow": true, "type": "c", "major": 10, "minor": 232, "access": "rwm"}, {"allow": false, "access": "rwm"}])"), 3},
+        {"block rule does not cover a char device", Json::parse(R"([{"allow": false, "access": "rwm"}, {"allow": true, "type": "b", "major": 10, "minor": 232, "access": "rwm"}])"), 3},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        Json config = base();
+        config["linux"]["resources"]["devices"] = c.rules;
+        oci::apply(config, kvm_patch());
+        CHECK(config["linux"]["resources"]["devices"].size() == c.expected_count);
+        Json again = config;
+        oci::apply(again, kvm_patch());
+        CHECK(again == config);
+    }
+}
+
+TEST_CASE("a device already at the path with other numbers is replaced; the same one is kept") {
+    Json config = base();
+    config["linux"]["devices"] = Json::parse(R"([{"path": "/dev/kvm", "type": "c", "major": 1, "minor": 1}])");
+    oci::apply(config, kvm_patch());
+    CHECK(config["linux"]["devices"] == Json::parse(R"([{"path": "/dev/kvm", "type": "c", "major": 10, "minor": 232, "fileMode": 438, "uid": 107, "gid": 107}])"));
+}
+
+TEST_CASE("env: set replaces every earlier definition; rlimits only grow; hooks are added once") {
+    Json config = base();
+    config["process"]["env"] = Json::array({"A=1", "PCI_RESOURCE_X=old", "B=2", "PCI_RESOURCE_X=older"});
+    config["process"]["rlimits"] = Json::parse(R"([{"type": "RLIMIT_MEMLOCK", "soft": 65536, "hard": 999999999999}])");
+    oci::Patch p;
+    p.env.push_back({"PCI_RESOURCE_X", "0000:3b:00.0"});
+    p.rlimits.push_back({"RLIMIT_MEMLOCK", 5000000000, 5000000000});
+    p.hooks.push_back({"poststop", "/usr/libexec/oci-kubevirt-hook", {"oci-kubevirt-hook", "release"}, 5});
+    oci::apply(config, p);
+    oci::apply(config, p);
+    CHECK(config["process"]["env"] == Json::array({"A=1", "PCI_RESOURCE_X=0000:3b:00.0", "B=2"}));
+    CHECK(config["process"]["rlimits"] == Json::parse(R"([{"type": "RLIMIT_MEMLOCK", "soft": 5000000000, "hard": 999999999999}])"));
+    CHECK(config["hooks"]["poststop"] == Json::parse(R"([{"path": "/usr/libexec/oci-kubevirt-hook", "args": ["oci-kubevirt-hook", "release"], "timeout": 5}])"));
+}
+
+TEST_CASE("malformed parts of the config are errors with their JSON path") {
+    struct Case {
+        const char* name;
+        const char* config;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {"devices not an array", R"({"process": {}, "linux": {"devices": {}}})",
+         "config.json:/linux/devices: expected an array, found object; the runtime config is malformed; check the hooks that ran before this one"},
+        {"device entry not an object", R"({"process": {}, "linux": {"devices": [7]}})",
+         "config.json:/linux/devices/0: expected an object, found number; the runtime config is malformed; check the hooks that ran before this one"},
+        {"major not an integer", R"({"process": {}, "linux": {"devices": [{"path": "/dev/kvm", "type": "c", "major": "10"}]}})",
+         "config.json:/linux/devices/0/major: expected an integer, found string; the runtime config is malformed; check the hooks that ran before this one"},
+        {"rules not an array", R"({"process": {}, "linux": {"resources": {"devices": "all"}}})",
+         "config.json:/linux/resources/devices: expected an array, found string; the runtime config is malformed; check the hooks that ran before this one"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        Json config = Json::parse(c.config);
+        CHECK(error_of([&] { oci::apply(config, kvm_patch()); }) == c.expected);
+    }
+}
+
+TEST_CASE("facts: annotations, env and the container id Podman encodes in its paths") {
+    struct Case {
+        const char* name;
+        Json config;
+        std::string id;
+    };
+    const std::string id(64, 'a');
+    const std::vector<Case> cases = {
+        {"cgroupfs leaf", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/libpod_parent/libpod-" + id}}}}, id},
+        {"systemd slice", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "machine.slice:libpod:" + id}}}}, id},
+        {"containerenv mount", {{"process", Json::object()}, {"mounts", Json::array({{{"destination", "/run/.containerenv"}, {"source", "/run/containers/storage/overlay-containers/" + id + "/userdata/.containerenv"}}})}}, id},
+        {"no id anywhere", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/custom/thing"}}}}, ""},
+        {"not hex", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/x/libpod-" + std::string(64, 'z')}}}}, ""},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        CHECK(oci::read_facts(c.config).container_id == c.id);
+    }
+    auto facts = oci::read_facts(Json::parse(R"({"process": {"env": ["X=1", "Y=a=b", "X=2"]}, "annotations": {"k": "v"}})"));
+    CHECK(oci::env_value(facts.env, "X") == "2");
+    CHECK(oci::env_value(facts.env, "Y") == "a=b");
+    CHECK_FALSE(oci::env_value(facts.env, "Z").has_value());
+    CHECK(facts.annotations.at("k") == "v");
+    CHECK(error_of([] { oci::read_facts(Json::parse(R"({"process": {}, "annotations": {"k": 1}})")); }) ==
+          "config.json:/annotations/k: expected a string, found number; the runtime config is malformed; check the hooks that ran before this one");
+}

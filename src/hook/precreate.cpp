@@ -4,6 +4,7 @@
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/hook/device_plan.hpp"
+#include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
 #include "core/hook/virt_devices.hpp"
 #include "core/oci_config.hpp"
@@ -11,6 +12,7 @@
 #include "host/files.hpp"
 #include "host/host_root.hpp"
 #include "host/log.hpp"
+#include "host/seccomp_names.hpp"
 
 namespace kvpod::hook {
 namespace {
@@ -70,6 +72,11 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
         throw refusal;
     }
     oci::apply(oci_config, plan.patch);
+    auto architectures = seccomp_architectures(oci_config);
+    for (const auto& syscall : launcher_extra_syscalls()) {
+        auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
+        log::info(who + ": seccomp " + syscall + ": " + change.why);
+    }
     return oci_config.dump() + "\n";
 }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine and runs every test of kubevirt-vm-to-pod:
+# unit and host tests (also under AddressSanitizer + UndefinedBehaviorSanitizer),
+# end-to-end tests with real Podman 4.3 and a nested Podman 5.4, and a short
+# fuzzing run. Run as root from the repository's root. Prints one summary line
+# "N passed, N failed" and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failures=()
+step() {  # step NAME COMMAND...
+  local name=$1
+  shift
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: ok ($((SECONDS - start))s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - start))s)"
+  fi
+}
+
+jobs=$(nproc)
+
+build() {  # build DIR MESON-OPTIONS...
+  local dir=$1
+  shift
+  { [ -d "$dir" ] || meson setup "$dir" "$@" >/dev/null; } && ninja -C "$dir" -j "$jobs" >/dev/null
+}
+
+step "install build and test dependencies" contrib/setup-debian.sh
+step "build (debugoptimized)" build build
+step "unit and host tests" meson test -C build --print-errorlogs --suite unit --suite host
+step "build (ASan + UBSan)" build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+step "unit and host tests under ASan + UBSan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-sanitize --print-errorlogs --suite unit --suite host
+if [ -x tests/e2e/run-all.sh ]; then
+  step "end-to-end tests with real Podman" tests/e2e/run-all.sh build
+fi
+if [ -x tests/fuzz/run-smoke.sh ]; then
+  step "fuzzing smoke run" tests/fuzz/run-smoke.sh
+fi
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

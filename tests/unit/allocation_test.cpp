@@ -147,7 +147,7 @@ TEST_CASE("record: malformed files are errors naming the file and the field") {
          path + ":/container: names another container than the file name does"},
         {"state", with(R"(, "state": "paused", "units": [])"), path + ":/state: unknown state 'paused'"},
         {"unit", with(R"(, "state": "stopped", "units": ["gpu:01:00.0"])"),
-         path + ":/units/0: expected a unit key (gpu:<pci address>, pci:<pci address>, mdev:<uuid>)"},
+         path + ":/units/0: expected a unit key (gpu:<pci address>[/gi<N>], pci:<pci address>, mdev:<uuid>)"},
         {"unsorted", with(R"(, "state": "stopped", "units": ["pci:0000:02:00.0", "pci:0000:01:00.0"])"),
          path + ":/units: not sorted and unique"},
         {"owner missing", with(R"(, "state": "running", "units": [])"), path + ":/owner: missing for a running claim"},
@@ -170,6 +170,9 @@ TEST_CASE("record: malformed files are errors naming the file and the field") {
 TEST_CASE("unit keys: PCI addresses and mdev UUIDs as the kernel writes them") {
     const std::vector<std::pair<std::string, bool>> cases = {
         {"gpu:0000:01:00.0", true},          {"pci:0000:af:1f.7", true},
+        {"gpu:0000:41:00.0/gi1", true},      {"gpu:0000:41:00.0/gi14", true},
+        {"gpu:0000:41:00.0/ci1", false},     {"gpu:0000:41:00.0/gi", false},
+        {"pci:0000:41:00.0/gi1", false},     {"gpu:0000:41:00.0/gi1/x", false},
         {"mdev:4b20d080-1b54-4048-85b3-a6a62d165c01", true},
         {"gpu:0000:01:00.8", false},         {"gpu:0000:AF:00.0", false},
         {"pci:01:00.0", false},              {"usb:0000:01:00.0", false},
@@ -180,6 +183,36 @@ TEST_CASE("unit keys: PCI addresses and mdev UUIDs as the kernel writes them") {
         CAPTURE(key);
         CHECK(valid_unit_key(key) == valid);
     }
+}
+
+TEST_CASE("overlap: a whole GPU and its MIG instances exclude each other") {
+    struct Case {
+        std::string a, b;
+        bool overlap;
+    };
+    const std::vector<Case> cases = {
+        {"gpu:0000:41:00.0", "gpu:0000:41:00.0", true},
+        {"gpu:0000:41:00.0", "gpu:0000:41:00.0/gi1", true},
+        {"gpu:0000:41:00.0/gi2", "gpu:0000:41:00.0", true},
+        {"gpu:0000:41:00.0/gi1", "gpu:0000:41:00.0/gi2", false},
+        {"gpu:0000:41:00.0/gi1", "gpu:0000:41:00.0/gi12", false},
+        {"gpu:0000:41:00.0", "pci:0000:41:00.0", false},
+        {"gpu:0000:41:00.0", "gpu:0000:41:00.1", false},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.a);
+        CAPTURE(c.b);
+        CHECK(units_overlap(c.a, c.b) == c.overlap);
+    }
+    FakeLiveness live;
+    auto podman = live.start(1, 1);
+    std::vector<RecordFile> files = {file_of(record(cid('b'), ClaimState::Running, {"gpu:0000:41:00.0/gi1"}, podman))};
+    auto found = survey(files, cid('a'), live);
+    CHECK(error_of([&] { pending_claim(found, cid('a'), {"gpu:0000:41:00.0"}, podman, "", ""); }) ==
+          "gpu:0000:41:00.0 is held by container bbbbbbbbbbbb (gpu:0000:41:00.0/gi1); stop that container first, or ask "
+          "for another device");
+    CHECK(pending_claim(found, cid('a'), {"gpu:0000:41:00.0/gi2"}, podman, "", "").units ==
+          std::vector<std::string>{"gpu:0000:41:00.0/gi2"});
 }
 
 TEST_CASE("survey: which records hold units, which are this container's, which are garbage") {
@@ -230,7 +263,7 @@ TEST_CASE("corrupt records: free only when provably stale, otherwise a refusal t
         {"dead owner, bad units", R"({"version": 1, "container": ")" + id + R"(", "state": "running", "units": [7], "owner": {"pid": 300, "startTime": 9}})",
          false, ""},
         {"live owner, bad units", R"({"version": 1, "container": ")" + id + R"(", "state": "running", "units": [7], "owner": {"pid": 300, "startTime": 9}})",
-         true, "corrupt allocation record: " + path + ":/units/0: expected a unit key (gpu:<pci address>, pci:<pci address>, mdev:<uuid>)" + fix},
+         true, "corrupt allocation record: " + path + ":/units/0: expected a unit key (gpu:<pci address>[/gi<N>], pci:<pci address>, mdev:<uuid>)" + fix},
         {"stopped, unknown version", R"({"version": 9, "state": "stopped"})", false, ""},
         {"truncated", R"({"version": 1, "container": ")" + id.substr(0, 10), false,
          "corrupt allocation record: " + path + ":1:40: invalid JSON: syntax error while parsing value - invalid string: missing closing quote" + fix},

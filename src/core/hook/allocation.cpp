@@ -49,14 +49,21 @@ void check_units(const std::vector<std::string>& units, const Survey& survey, co
         if (!valid_unit_key(unit))
             throw Error("the device planner claimed " + text::quoted(unit) + ", which is not a unit key", "",
                         "this is a bug in oci-kubevirt-hook; please report it");
-        auto holder = survey.holders.find(unit);
-        if (holder != survey.holders.end() && holder->second != container_id)
-            throw Error(unit + " is held by container " + short_id(holder->second), "",
-                        "stop that container first, or ask for another device");
+        for (const auto& [held, holder] : survey.holders)
+            if (holder != container_id && units_overlap(unit, held))
+                throw Error(unit + " is held by container " + short_id(holder) + (held == unit ? "" : " (" + held + ")"),
+                            "", "stop that container first, or ask for another device");
     }
 }
 
 }  // namespace
+
+bool units_overlap(std::string_view a, std::string_view b) {
+    auto within = [](std::string_view part, std::string_view whole) {
+        return part.size() > whole.size() && part[whole.size()] == '/' && text::starts_with(part, whole);
+    };
+    return a == b || within(a, b) || within(b, a);
+}
 
 bool is_live(const AllocationRecord& record, const Liveness& liveness) {
     if (record.state == ClaimState::Stopped || !record.owner) return false;

@@ -78,8 +78,13 @@ public:
 inline constexpr int kRecordVersion = 1;
 inline constexpr std::string_view kRecordSuffix = ".json";
 
-/// True for "gpu:<pci address>", "pci:<pci address>", "mdev:<uuid>".
+/// True for "gpu:<pci address>", "gpu:<pci address>/gi<N>" (a MIG GPU
+/// instance), "pci:<pci address>", "mdev:<uuid>".
 bool valid_unit_key(std::string_view key);
+
+/// True when two units cannot be held by two containers at once: the same
+/// key, or a whole GPU and one of its MIG instances.
+bool units_overlap(std::string_view a, std::string_view b);
 
 /// True for Podman's 64 hex digit container ids.
 bool valid_container_id(std::string_view id);

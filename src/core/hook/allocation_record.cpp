@@ -67,7 +67,14 @@ std::uint64_t unsigned_field(const Json& obj, const char* key, const RecordFile&
 }  // namespace
 
 bool valid_unit_key(std::string_view key) {
-    if (text::starts_with(key, "gpu:")) return valid_pci_address(key.substr(4));
+    if (text::starts_with(key, "gpu:")) {
+        // A MIG GPU instance: "gpu:<bdf>/gi<N>".
+        auto slash = key.find('/');
+        if (slash == std::string_view::npos) return valid_pci_address(key.substr(4));
+        auto instance = key.substr(slash + 1);
+        return valid_pci_address(key.substr(4, slash - 4)) && text::starts_with(instance, "gi") &&
+               instance.size() <= 5 && all_of_chars(instance.substr(2), "0123456789");
+    }
     if (text::starts_with(key, "pci:")) return valid_pci_address(key.substr(4));
     if (text::starts_with(key, "mdev:")) return valid_uuid(key.substr(5));
     return false;
@@ -123,7 +130,7 @@ AllocationRecord parse_record(const RecordFile& file) {
     for (std::size_t i = 0; i < units.size(); ++i) {
         std::string pointer = "/units/" + std::to_string(i);
         if (!units[i].is_string() || !valid_unit_key(units[i].get<std::string>()))
-            bad(file, pointer, "expected a unit key (gpu:<pci address>, pci:<pci address>, mdev:<uuid>)");
+            bad(file, pointer, "expected a unit key (gpu:<pci address>[/gi<N>], pci:<pci address>, mdev:<uuid>)");
         record.units.push_back(units[i].get<std::string>());
     }
     if (!std::is_sorted(record.units.begin(), record.units.end()) ||

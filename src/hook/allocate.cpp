@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hook/allocate.hpp"
 
+#include <chrono>
 #include <thread>
 
 #include "core/error.hpp"
@@ -13,6 +14,13 @@
 
 namespace kvpod::hook {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string millis(Clock::duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return std::to_string(us / 1000) + "." + std::to_string(us % 1000 / 100) + " ms";
+}
 
 /// runc kills a runtime hook after this; the hooks themselves give up sooner.
 constexpr int kRuntimeHookTimeout = 10;
@@ -40,7 +48,9 @@ DevicePlan plan_exclusive(const Claimant& claimant, const AllocationOptions& opt
         host::ProcessTable processes(proc_root);
         auto podman = host::parent_process(processes);
         host::AllocationStore store(options.state_dir, processes.boot_id());
+        auto asked = Clock::now();
         store.lock(options.lock_wait);
+        auto locked = Clock::now();
 
         auto found = survey(store.read_records(), claimant.container_id, processes);
         for (const auto& note : store.take_notes()) log::warning(note);
@@ -66,7 +76,8 @@ DevicePlan plan_exclusive(const Claimant& claimant, const AllocationOptions& opt
                                     claimant.vm);
         store.write(record);
         log::info(who(claimant.container_id) + ": claimed " + text::join(record.units, ", ") + " (pending, bound to pid " +
-                  std::to_string(podman.pid) + ")");
+                  std::to_string(podman.pid) + "; waited " + millis(locked - asked) + " for the lock, held it " +
+                  millis(Clock::now() - locked) + ")");
         for (auto& hook : allocation_runtime_hooks(options.hook_binary, store.dir())) plan.patch.hooks.push_back(hook);
         if (options.debug_stall_after_claim > 0) {
             log::warning("test-only --debug-stall-after-claim: holding the allocation lock for " +

@@ -63,8 +63,8 @@ public:
     bool key(string_t& k) override {
         check_string(k);
         auto& frame = stack_.back();
+        frame.key = k;  // set first, so a message points at this key
         if (frame.value->contains(k)) fail("duplicate key " + text::quoted(k));
-        frame.key = std::move(k);
         return true;
     }
     bool end_object() override { return close(); }

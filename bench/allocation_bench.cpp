@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // How long precreate holds the allocation lock, and how long a whole
 // allocation takes, with N other containers' records in the state directory.
-// Prints numbers; asserts nothing (run: meson test -C build --benchmark).
+// Prints numbers; asserts nothing (meson test -C build --benchmark allocation;
+// TMPDIR picks the filesystem: /run is a tmpfs on most hosts).
 #include <unistd.h>
 
 #include <algorithm>

@@ -58,8 +58,12 @@ DevicePlan plan_exclusive(const Claimant& claimant, const AllocationOptions& opt
         for (const auto& name : found.obsolete) store.remove(name);
 
         DevicePlan plan = planner(found.unavailable, found.preferred);
+        auto timing = [&] {
+            return "waited " + millis(locked - asked) + " for the lock, held it " + millis(Clock::now() - locked);
+        };
         if (!plan.ok()) {
             for (const auto& line : describe_holders(found)) log::info(who(claimant.container_id) + ": in use: " + line);
+            log::info(who(claimant.container_id) + ": claimed nothing (" + timing() + ")");
             return plan;
         }
         if (plan.claimed_units.empty()) {
@@ -76,8 +80,7 @@ DevicePlan plan_exclusive(const Claimant& claimant, const AllocationOptions& opt
                                     claimant.vm);
         store.write(record);
         log::info(who(claimant.container_id) + ": claimed " + text::join(record.units, ", ") + " (pending, bound to pid " +
-                  std::to_string(podman.pid) + "; waited " + millis(locked - asked) + " for the lock, held it " +
-                  millis(Clock::now() - locked) + ")");
+                  std::to_string(podman.pid) + "; " + timing() + ")");
         for (auto& hook : allocation_runtime_hooks(options.hook_binary, store.dir())) plan.patch.hooks.push_back(hook);
         if (options.debug_stall_after_claim > 0) {
             log::warning("test-only --debug-stall-after-claim: holding the allocation lock for " +

@@ -40,7 +40,7 @@ step "build (ASan + UBSan)" build build-sanitize -Db_sanitize=address,undefined 
 step "unit and host tests under ASan + UBSan" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-sanitize --print-errorlogs --suite unit --suite host
 if [ -x tests/e2e/run-all.sh ]; then
-  step "end-to-end tests with real Podman" tests/e2e/run-all.sh build
+  step "end-to-end tests with real Podman 4.3 and a nested Podman 5.4" env E2E_BUILD_DIR="$PWD/build" tests/e2e/run-all.sh
 fi
 if [ -x tests/fuzz/run-smoke.sh ]; then
   step "fuzzing smoke run" tests/fuzz/run-smoke.sh

@@ -14,10 +14,11 @@
 # oci-kubevirt-hook's precreate does for a container that gets a device
 # (write a pending claim bound to Podman, add the two runtime hooks), so this
 # test does not depend on device discovery. tests/e2e/alloc_gpus.sh runs the
-# real hook.
+# real hook. Runs on Podman 4.3 and, nested, 5.4 (run-all.sh).
+# e2e: podman5
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -r "$here/lib.sh" ]; then . "$here/lib.sh"; else . "$here/alloc_minilib.sh"; fi
+. "$here/lib.sh"
 e2e_init alloc-plumbing
 img=$(e2e_image) || e2e_skip_all "cannot build the busybox image"
 
@@ -48,6 +49,8 @@ jq -n --arg path "$E2E_TMP/standin-precreate.sh" --arg key "^${annotation//./\\.
       when: {annotations: {($key): ".*"}}, stages: ["precreate"]}' >"$E2E_HOOKS_DIR/alloc-standin.json"
 
 ctr=$E2E_PREFIX-c1
+e2e_log_start || true
+e2e_log_mark
 record_of() { cat "$state/$1.json" 2>/dev/null; }
 start_time_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
 
@@ -72,12 +75,15 @@ e2e_is "$(jq -r .owner.pid <<<"$rec")" "$pid" "the claim is bound to the contain
 e2e_is "$(jq -r .owner.startTime <<<"$rec")" "$(start_time_of "$pid")" "... and to its start time (/proc/<pid>/stat field 22)"
 e2e_is "$(jq -r .containerDir <<<"$rec")" "$bundle" "the container dir is runc's bundle from the state on stdin"
 e2e_is "$(jq -c .units <<<"$rec")" "[\"$unit\"]" "the claimed unit is kept"
+e2e_log_check "createRuntime logs to syslog" "container ${id:0:12}: $unit bound to pid $pid"
+e2e_log_mark
 
 # 2. podman stop: runc delete runs poststop, which releases the claim.
 command podman stop -t 1 "$ctr" >/dev/null 2>&1
 rec=$(record_of "$id")
 e2e_is "$(jq -c '[.state, .units, has("owner")]' <<<"$rec")" "[\"stopped\",[\"$unit\"],false]" \
     "podman stop: poststop released the claim and remembered the unit"
+e2e_log_check "poststop logs to syslog" "container ${id:0:12}: released $unit"
 
 # 3. podman start: claimed and bound again, to the new process.
 podman start "$ctr" >/dev/null 2>&1

@@ -166,7 +166,7 @@ TEST_CASE("records are replaced atomically: a reader never sees a partial record
     REQUIRE(writer >= 0);
     if (writer == 0) {
         AllocationStore store(dir, kBoot);
-        for (int i = 0; i < 400; ++i) {
+        for (int i = 0; i < 200; ++i) {
             store.lock(5s);
             store.write(i % 2 ? large : small);
             store.unlock();
@@ -226,7 +226,7 @@ TEST_CASE("read → modify → write under the lock loses no update across proce
         store.lock(1s);
         store.write(rec('c', "0"));
     }
-    constexpr int kChildren = 4, kRounds = 50;
+    constexpr int kChildren = 4, kRounds = 25;
     std::vector<pid_t> children;
     for (int c = 0; c < kChildren; ++c) {
         pid_t pid = ::fork();

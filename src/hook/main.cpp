@@ -12,6 +12,7 @@
 
 #include "build_config.hpp"
 #include "core/error.hpp"
+#include "hook/plan_command.hpp"
 #include "hook/precreate.hpp"
 #include "hook/runtime_hook.hpp"
 #include "host/deadline.hpp"
@@ -22,34 +23,40 @@ namespace {
 
 constexpr const char* kIdent = "oci-kubevirt-hook";
 
+/// Runs `body`, logging an Error or anything else it throws; returns its
+/// status, or `failed` when it threw.
+template <typename Body>
+int logged(int failed, Body&& body) {
+    try {
+        return body();
+    } catch (const kvpod::Error& e) {
+        kvpod::log::error(e.message());
+    } catch (const std::exception& e) {
+        kvpod::log::error(std::string("internal error: ") + e.what());
+    }
+    return failed;
+}
+
 int precreate(const kvpod::hook::RunOptions& options) {
     using namespace kvpod;
-    try {
+    return logged(1, [&] {
         auto config = hook::load_config(options.config_path);
         host::arm_deadline(config.deadline_seconds, kIdent);
         auto input = host::read_stream(stdin, config.config_limits.max_bytes, "stdin");
         auto output = hook::run_precreate(input, options, config);
         host::write_stdout(output);
         return 0;
-    } catch (const Error& e) {
-        log::error(e.message());
-        return 1;
-    } catch (const std::exception& e) {
-        log::error(std::string("internal error: ") + e.what());
-        return 1;
-    }
+    });
 }
 
 int runtime_hook(kvpod::hook::RuntimeStage stage, const std::string& state_dir) {
     using namespace kvpod;
-    std::string input;
-    try {
-        input = host::read_stream(stdin, 1024 * 1024, "stdin");
-    } catch (const Error& e) {
-        log::error(e.message());
-        return stage == hook::RuntimeStage::Poststop ? 0 : 1;
-    }
-    return hook::run_runtime_hook(stage, input, state_dir);
+    // poststop must never fail `podman rm`.
+    int failed = stage == hook::RuntimeStage::Poststop ? 0 : 1;
+    return logged(failed, [&] {
+        auto input = host::read_stream(stdin, 1024 * 1024, "stdin");
+        return hook::run_runtime_hook(stage, input, state_dir);
+    });
 }
 
 }  // namespace
@@ -70,6 +77,13 @@ int main(int argc, char** argv) {
         ->group("");
     app.set_version_flag("--version", KVPOD_VERSION);
 
+    hook::PlanOptions plan_options;
+    auto* plan = app.add_subcommand("plan", "Show what the hook would give a VM on this host, and why");
+    plan->add_option("--host-root", options.host_root, "Look for host devices under this directory");
+    plan->add_option("--config", options.config_path, "The hook's configuration file");
+    plan->add_option("VMFILE", plan_options.vm_file, "A VirtualMachine or VirtualMachineInstance (YAML or JSON)")
+        ->required();
+
     auto* runtime = app.add_subcommand("runtime-hook", "Run as an OCI runtime hook (added to the config by the precreate hook)");
     hook::RuntimeStage stage = hook::RuntimeStage::CreateRuntime;
     std::string state_dir;
@@ -83,7 +97,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
     CLI11_PARSE(app, argc, argv);
 
+    if (*plan) {
+        log::open(kIdent, true, false);
+        plan_options.host_root = options.host_root;
+        plan_options.config_path = options.config_path;
+        return logged(1, [&] { return hook::run_plan(plan_options); });
+    }
     log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
-    if (runtime->parsed()) return runtime_hook(stage, state_dir);
+    if (*runtime) return runtime_hook(stage, state_dir);
     return precreate(options);
 }

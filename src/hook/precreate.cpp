@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hook/precreate.hpp"
 
+#include <chrono>
+#include <set>
+
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/hook/device_plan.hpp"
+#include "core/hook/device_requests.hpp"
 #include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
-#include "core/hook/virt_devices.hpp"
 #include "core/oci_config.hpp"
 #include "core/text.hpp"
+#include "hook/allocate.hpp"
+#include "hook/device_flow.hpp"
 #include "host/files.hpp"
 #include "host/host_root.hpp"
 #include "host/log.hpp"
+#include "host/process.hpp"
 #include "host/seccomp_names.hpp"
 
 namespace kvpod::hook {
 namespace {
+
+/// Half the hook's deadline (4 s by default): the lock is held for
+/// milliseconds, so a longer wait means a stuck holder, and the refusal
+/// should say so before the deadline ends the hook with a vaguer message.
+std::chrono::milliseconds allocation_lock_wait(const HookConfig& config) {
+    return std::chrono::milliseconds(config.deadline_seconds * 1000 / 2);
+}
 
 std::string short_id(const std::string& id) { return id.empty() ? std::string("(unknown id)") : id.substr(0, 12); }
 
@@ -28,6 +41,7 @@ void log_plan(const std::string& who, const DevicePlan& plan) {
         }
     }
     for (const auto& [name, value] : plan.patch.env) log::info(who + ": env " + name + "=" + value);
+    for (const auto& note : plan.notes) log::info(who + ": " + note);
 }
 
 }  // namespace
@@ -58,12 +72,19 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
                      " names another VM than the spec (" + text::quoted(vm.name) + ")");
 
     host::HostRoot root(options.host_root);
-    DevicePlan plan;
-    auto wants = virt_device_wants(vm, config);
-    std::vector<std::string> paths;
-    for (const auto& want : wants) paths.push_back(want.path);
-    auto nodes = with_context("inspecting the host", [&] { return root.device_nodes(paths); });
-    plan_virt_devices(wants, nodes, runtime_user(vm), plan);
+    auto plan_for = [&](const std::set<std::string>& unavailable, const std::set<std::string>& preferred) {
+        return plan_devices(DeviceFlow{vm, selection.spec_source, config, root, unavailable, preferred});
+    };
+    // Only a VM that asks for GPUs or host devices needs exclusive units; the
+    // others never touch the allocation state, so its faults cannot stop them.
+    DevicePlan plan = read_device_requests(vm, selection.spec_source).empty()
+                          ? plan_for({}, {})
+                          : plan_exclusive(Claimant{facts.container_id, facts.container_dir, vm.name},
+                                           AllocationOptions{config.state_dir, allocation_lock_wait(config),
+                                                             options.hook_binary.empty() ? host::self_executable()
+                                                                                         : options.hook_binary,
+                                                             options.debug_stall_after_claim},
+                                           plan_for);
 
     log_plan(who, plan);
     if (!plan.ok()) {

@@ -12,6 +12,9 @@ namespace kvpod::hook {
 struct RunOptions {
     std::string host_root = "/";
     std::string config_path;
+    /// The program the runtime hooks run (createRuntime, poststop); empty
+    /// means this one (/proc/self/exe). Tests fix it for stable goldens.
+    std::string hook_binary;
     unsigned debug_stall_after_claim = 0;  ///< test-only, see main.cpp
 };
 

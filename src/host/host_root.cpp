@@ -69,6 +69,11 @@ int HostRoot::open_in_root(std::string_view abs, int flags) const {
     // Symlinks resolve as if the root were "/", and /proc magic links are refused.
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
+    // A ".." resolved while anything on the machine is renamed makes the
+    // kernel give up with EAGAIN (it cannot prove the walk stayed inside);
+    // openat2(2) says to retry. sysfs links are full of "..".
+    for (int attempt = 0; fd < 0 && errno == EAGAIN && attempt < 100; ++attempt)
+        fd = ::syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof how);
     if (fd < 0 && errno == ENOSYS) fd = ::openat(root_fd_, rel.c_str(), flags | O_CLOEXEC);
     return static_cast<int>(fd);
 }

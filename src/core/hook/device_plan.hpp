@@ -36,15 +36,19 @@ struct PlanRow {
     std::string grant;    ///< "/dev/kvm (c 10:232)"; empty when nothing is granted
     RowStatus status = RowStatus::Granted;
     std::string why;
+    std::string fix;  ///< for a refused or skipped row: what would make it granted
 };
 
 struct DevicePlan {
     oci::Patch patch;
     std::vector<PlanRow> rows;
     std::vector<Error> refusals;  ///< any refusal stops the container
-    /// Passthrough units the plan gives the container ("gpu:<bdf>",
-    /// "pci:<bdf>", "mdev:<uuid>"); the allocation claims them exclusively.
+    /// Allocation units the plan hands out ("pci:<bdf>", "mdev:<uuid>",
+    /// "gpu:<bdf>", "gpu:<bdf>/gi<N>"), in the order of the VM's entries;
+    /// exclusive allocation records these.
     std::vector<std::string> claimed_units;
+    /// Why the planner chose what it chose among several (topology).
+    std::vector<std::string> notes;
 
     bool ok() const { return refusals.empty(); }
 

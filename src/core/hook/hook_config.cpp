@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/hook/resource_names.hpp"
 #include "core/text.hpp"
 
 namespace kvpod::hook {
@@ -56,6 +57,19 @@ public:
         return n;
     }
 
+    /// A list of strings; an absent key is an empty list.
+    std::vector<std::string> strings(const std::string& key) {
+        std::vector<std::string> out;
+        if (!has(key)) return out;
+        const Json& items = node_[key];
+        if (!items.is_array()) fail(key, "expected a list of strings");
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!items[i].is_string()) fail(key + "/" + std::to_string(i), "expected a string");
+            out.push_back(items[i].get<std::string>());
+        }
+        return out;
+    }
+
     Section section(const std::string& key) {
         known_.insert(key);
         return Section(node_[key], pointer_ + "/" + key, source_);
@@ -95,10 +109,33 @@ void read_limits(Section limits, HookConfig& config) {
     limits.reject_unknown();
 }
 
+/// A policy list: resource names, or "<domain>/*" for every name of a domain.
+std::vector<std::string> read_patterns(Section& policy, const std::string& key) {
+    auto patterns = policy.strings(key);
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+        const std::string& pattern = patterns[i];
+        // "<domain>/*" is checked as the domain with a one-letter name.
+        std::string name = text::ends_with(pattern, "/*") ? pattern.substr(0, pattern.size() - 1) + "x" : pattern;
+        if (auto problem = resource_name_problem(name))
+            policy.fail(key + "/" + std::to_string(i),
+                        text::quoted(pattern) + " is not a resource name or <domain>/*: " + *problem);
+    }
+    return patterns;
+}
+
+void read_passthrough(Section policy, PassthroughPolicy& out) {
+    out.enabled = policy.boolean("enabled", true);
+    out.has_allow_list = policy.has("allowedResourceNames");
+    out.allowed = read_patterns(policy, "allowedResourceNames");
+    out.denied = read_patterns(policy, "deniedResourceNames");
+    policy.reject_unknown();
+}
+
 }  // namespace
 
 HookConfig parse_hook_config(const Json& doc, std::string_view source) {
     HookConfig config;
+    config.source = std::string(source);
     if (doc.is_null()) return config;  // an empty file means the defaults
     Section top(doc, "", source);
     config.allow_emulation = top.boolean("allowEmulation", false);
@@ -128,9 +165,15 @@ HookConfig parse_hook_config(const Json& doc, std::string_view source) {
         });
         // USB passthrough is KubeVirt API but not a PCI/VFIO device; accepted so a
         // pasted CR section loads, and reported as unsupported when requested.
-        permitted.has("usb");
+        permitted.list("usb", [&](Section entry) {
+            config.usb_resource_names.push_back(entry.string("resourceName"));
+            entry.has("selectors");
+            entry.has("externalResourceProvider");
+            entry.reject_unknown();
+        });
         permitted.reject_unknown();
     }
+    if (top.has("passthrough")) read_passthrough(top.section("passthrough"), config.passthrough);
     if (top.has("limits")) read_limits(top.section("limits"), config);
     if (top.has("allocation")) {
         Section allocation = top.section("allocation");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/document.hpp"
+#include "core/hook/passthrough_policy.hpp"
 
 /// The hook's own configuration file (YAML), written by the host's admin.
 /// It is the only input the hook trusts besides the host itself.
@@ -35,6 +36,15 @@ struct HookConfig {
     bool has_permitted_host_devices = false;
     std::vector<PciHostDeviceSelector> pci_host_devices;
     std::vector<MediatedDeviceSelector> mediated_devices;
+    /// permittedHostDevices.usb[].resourceName: loaded so a pasted CR works,
+    /// refused when a VM asks for one (USB is not VFIO passthrough).
+    std::vector<std::string> usb_resource_names;
+
+    /// Who may get GPUs and PCI devices at all (key `passthrough`).
+    PassthroughPolicy passthrough;
+
+    /// Where the configuration came from, for messages ("" for the defaults).
+    std::string source;
 
     /// Bounds on what the container's author controls.
     document::Limits config_limits{8 * 1024 * 1024, 64, 2'000'000, false};

@@ -70,28 +70,28 @@ void plan_virt_devices(const std::vector<VirtDeviceWant>& wants, const HostNodes
         if (node && *node) {
             if (want.name == "vhost-net" && kvm_absent) {
                 plan.rows.push_back({want.name, "", RowStatus::Skipped,
-                                     "no KVM: QEMU falls back to its userspace virtio-net, as KubeVirt does under emulation"});
+                                     "no KVM: QEMU falls back to its userspace virtio-net, as KubeVirt does under emulation", ""});
                 continue;
             }
             plan.grant_node(**node, owner);
-            plan.rows.push_back({want.name, want.path + " (" + describe(**node) + ")", RowStatus::Granted, want.why});
+            plan.rows.push_back({want.name, want.path + " (" + describe(**node) + ")", RowStatus::Granted, want.why, ""});
             continue;
         }
         if (want.name == "kvm") kvm_absent = true;
         if (want.need == Need::Required) {
-            plan.rows.push_back({want.name, "", RowStatus::Refused, "the host has no " + want.path});
-            plan.refusals.push_back(Error(
-                "the host has no " + want.path + ", which the VM needs for " + want.why, want.path,
-                "load the KVM module (modprobe kvm_intel or kvm_amd) with virtualization enabled in the firmware, "
-                "check that " + want.path + " is a character device, or set allowEmulation: true in the hook's "
-                "configuration to run the VM with software emulation"));
+            Error refusal("the host has no " + want.path + ", which the VM needs for " + want.why, want.path,
+                          "load the KVM module (modprobe kvm_intel or kvm_amd) with virtualization enabled in the "
+                          "firmware, check that " + want.path + " is a character device, or set allowEmulation: true "
+                          "in the hook's configuration to run the VM with software emulation");
+            plan.rows.push_back({want.name, "", RowStatus::Refused, "the host has no " + want.path, refusal.remedy()});
+            plan.refusals.push_back(std::move(refusal));
             continue;
         }
         std::string why = "the host has no " + want.path;
         if (want.name == "kvm") why += "; software emulation (allowEmulation: true)";
         else if (want.name == "tun") why += "; passt does not need it, tap-based bindings would fail (modprobe tun)";
         else if (want.name == "vhost-net") why += "; QEMU uses its userspace virtio-net (modprobe vhost_net)";
-        plan.rows.push_back({want.name, "", RowStatus::Skipped, why});
+        plan.rows.push_back({want.name, "", RowStatus::Skipped, why, ""});
     }
 }
 

@@ -38,11 +38,26 @@ struct VmInput {
     std::optional<Json> instancetype;
     std::optional<Json> preference;
     std::string source;  ///< file name for messages
+    std::string instancetype_source = "--instancetype-file";  ///< its file name for messages
+    std::string preference_source = "--preference-file";      ///< its file name for messages
 };
 
 /// The VMI KubeVirt v1.8 would run for `input`, with the status fields a
-/// standalone virt-launcher needs. Unsupported features are one Error that
-/// lists each with its alternative.
+/// standalone virt-launcher needs (expand_vmi.cpp lists the steps and what
+/// stands in for the cluster).
+/// Deterministic: no random UUID or serial; keys come out sorted.
+///
+/// Errors (each a kvpod::Error, one line):
+/// - the input is no VM/VMI, or has values of the wrong type;
+/// - an instancetype/preference is referenced but not given, given but not
+///   referenced, or of another kind or name than the VM references;
+/// - "VMI conflicts with instancetype spec in fields: [...]";
+/// - "failure checking preference requirements: ...";
+/// - an architecture other than amd64, arm64, s390x;
+/// - "unsupported in standalone mode: <pointer>: <feature> needs <what>;
+///   <alternative> | ..." listing every unsupported feature;
+/// - "invalid network configuration: ..." (KubeVirt's network rules).
+/// Warnings (unknown fields, --no-passt bindings, ...) go to `diagnostics`.
 Json expand_vmi(const VmInput& input, const ConvertOptions& options, Diagnostics& diagnostics);
 
 /// The Pod (apiVersion v1, kind Pod) that runs `vmi` under podman kube play.

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/hook/host_inventory.hpp"
+#include "host/host_root.hpp"
+
+namespace kvpod::host {
+
+/// Reads what `query` asks for from the host under `root`: PCI functions
+/// through libpci on the root's /sys/bus/pci, their IOMMU groups, SR-IOV
+/// links, DRM and VFIO cdev entries, NVIDIA's procfs (minors, MIG), mediated
+/// devices, and the device nodes the planner may grant (stat of the real
+/// nodes under the root's /dev).
+///
+/// Unless `query.complete`, only functions bound to a driver the planner can
+/// use (hook::kUsableDrivers) are looked at, enumerated from
+/// /sys/bus/pci/drivers/<driver>/, so the cost follows the candidates, not
+/// the size of the bus. A complete query scans every function, to say what
+/// exists when a request cannot be served.
+hook::HostInventory discover_devices(const HostRoot& root, const hook::InventoryQuery& query);
+
+}  // namespace kvpod::host

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// expand_vmi(): what standalone mode cannot do, KubeVirt's network rules,
+// unknown fields and wrong types.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "vmi_support.hpp"
+
+using namespace kvpod::testing;
+using kvpod::kubevirt::ConvertOptions;
+
+namespace {
+
+std::string vm_with(const std::string& template_spec, const std::string& vm_spec_extra = "") {
+    return "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: s}\nspec:\n" + vm_spec_extra +
+           "  template:\n    spec: " + template_spec + "\n";
+}
+
+ConvertOptions no_passt() {
+    ConvertOptions options;
+    options.passt = false;
+    return options;
+}
+
+const std::string kPrefix = "vm.yaml: unsupported in standalone mode: ";
+const std::string kDiskAlternative =
+    "import the disk into a Podman volume and use persistentVolumeClaim, or use hostDisk / containerDisk";
+
+}  // namespace
+
+TEST_CASE("each unsupported source is named with its path and alternative") {
+    struct Case {
+        const char* template_spec;
+        std::string item;
+    };
+    const std::string sp = "/spec/template/spec";
+    const std::vector<Case> cases = {
+        {"{domain: {devices: {}}, volumes: [{name: d, dataVolume: {name: dv}}]}",
+         sp + "/volumes/0/dataVolume: a dataVolume volume needs the CDI controller; " + kDiskAlternative},
+        {"{domain: {devices: {}}, volumes: [{name: c, configMap: {name: cm}}]}",
+         sp + "/volumes/0/configMap: a configMap volume needs the Kubernetes API; pass the files with "
+              "cloudInitNoCloud userData, or on a hostDisk or containerDisk"},
+        {"{domain: {devices: {}}, volumes: [{name: c, secret: {secretName: s}}]}",
+         sp + "/volumes/0/secret: a secret volume needs the Kubernetes API; pass the files with cloudInitNoCloud "
+              "userData, or on a hostDisk or containerDisk"},
+        {"{domain: {devices: {}}, volumes: [{name: c, serviceAccount: {serviceAccountName: default}}]}",
+         sp + "/volumes/0/serviceAccount: a serviceAccount volume needs the Kubernetes API; remove the volume"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: []}}]}",
+         sp + "/volumes/0/downwardAPI: a downwardAPI volume needs the Kubernetes downward API; pass the values with "
+              "cloudInitNoCloud userData"},
+        {"{domain: {devices: {}}, volumes: [{name: c, sysprep: {configMap: {name: unattend}}}]}",
+         sp + "/volumes/0/sysprep: a sysprep volume needs a ConfigMap or Secret from the Kubernetes API; attach the "
+              "answer file as a cdrom from a hostDisk or containerDisk"},
+        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitNoCloud: {secretRef: {name: ud}}}]}",
+         sp + "/volumes/0/cloudInitNoCloud/secretRef: cloud-init user data from a Secret (userDataSecretRef) needs "
+              "the Kubernetes API; put the user data inline with userData or userDataBase64"},
+        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitConfigDrive: {userData: x, networkDataSecretRef: {name: nd}}}]}",
+         sp + "/volumes/0/cloudInitConfigDrive/networkDataSecretRef: cloud-init network data from a Secret needs the "
+              "Kubernetes API; put the network data inline with networkData or networkDataBase64"},
+        {"{domain: {devices: {}}, volumes: [{name: c, memoryDump: {claimName: dump}}]}",
+         sp + "/volumes/0/memoryDump: a memoryDump volume needs virt-handler; remove the volume"},
+        {"{domain: {devices: {}}, volumes: [{name: c, persistentVolumeClaim: {claimName: p, hotpluggable: true}}]}",
+         sp + "/volumes/0/persistentVolumeClaim/hotpluggable: a hotpluggable volume needs virt-handler; set "
+              "hotpluggable: false"},
+        {"{domain: {devices: {tpm: {persistent: true}}}}",
+         sp + "/domain/devices/tpm/persistent: a persistent TPM needs backend storage (a PVC that virt-controller "
+              "creates); set persistent: false; the TPM state then lasts as long as the pod"},
+        {"{domain: {devices: {}, firmware: {bootloader: {efi: {persistent: true}}}}}",
+         sp + "/domain/firmware/bootloader/efi/persistent: persistent EFI variables needs backend storage (a PVC that "
+              "virt-controller creates); set persistent: false; the EFI variables then last as long as the pod"},
+        {"{domain: {devices: {interfaces: [{name: m, bridge: {}}]}}, networks: [{name: m, multus: {networkName: br}}]}",
+         sp + "/networks/0/multus: a Multus network needs Multus, which Podman does not have; connect the VM to the "
+              "pod network only, or use --no-passt to keep the network as written"},
+        {"{domain: {devices: {interfaces: [{name: default, binding: {name: macvtap}}]}}, networks: [{name: default, pod: {}}]}",
+         sp + "/domain/devices/interfaces/0/binding: the network binding plugin 'macvtap' needs its registration in "
+              "the KubeVirt CR; use passtBinding (the default)"},
+        {"{domain: {devices: {}}, accessCredentials: [{sshPublicKey: {source: {secret: {secretName: keys}}, "
+         "propagationMethod: {noCloud: {}}}}]}",
+         sp + "/accessCredentials: accessCredentials needs Kubernetes Secrets and virt-handler; put the SSH keys or "
+              "passwords into cloudInitNoCloud userData"},
+        {"{domain: {devices: {gpus: [{name: g, claimName: c, requestName: r}]}}, resourceClaims: [{name: c}]}",
+         sp + "/resourceClaims: resourceClaims needs Kubernetes dynamic resource allocation; remove them and name "
+              "GPUs and host devices by deviceName | " + sp +
+              "/domain/devices/gpus/0/claimName: a device from a resource claim needs Kubernetes dynamic resource "
+              "allocation; name the device's resource in deviceName instead"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.template_spec);
+        CHECK(expand_error(vm_with(c.template_spec)) == kPrefix + c.item);
+    }
+}
+
+TEST_CASE("all unsupported sources come in one error; KubeVirt's dataVolume example lists both uses") {
+    CHECK(expand_error(example("vm-alpine-datavolume.yaml")) ==
+          kPrefix + "/spec/dataVolumeTemplates: dataVolumeTemplates needs the CDI controller; " + kDiskAlternative +
+              " | /spec/template/spec/volumes/0/dataVolume: a dataVolume volume needs the CDI controller; " +
+              kDiskAlternative);
+    CHECK(expand_error(example("vmi-sriov.yaml")) ==
+          kPrefix +
+              "/spec/networks/1/multus: a Multus network needs Multus, which Podman does not have; connect the VM to "
+              "the pod network only, or use --no-passt to keep the network as written | "
+              "/spec/domain/devices/interfaces/1/sriov: an SR-IOV interface needs Multus and the SR-IOV device "
+              "plugin; pass the VF through as a hostDevice");
+}
+
+TEST_CASE("with --no-passt a Multus network is kept with a warning and its hashed pod interface name") {
+    auto out = expand(example("vmi-multus-multiple-net.yaml"), no_passt());
+    CHECK(at(out.vmi, "/status/interfaces") == Json::parse(R"([
+        {"name":"default","podInterfaceName":"eth0"},
+        {"name":"ptp","podInterfaceName":"pode31d7ce2712"}])"));
+    REQUIRE(out.diagnostics.size() == 2);
+    CHECK(out.diagnostics[0].where == "vm.yaml:/spec/networks/1/multus");
+    CHECK(out.diagnostics[0].message == "Podman has no Multus: the pod will have no interface 'pode31d7ce2712' for this network");
+    CHECK(out.diagnostics[1].where == "vm.yaml:/spec/domain/devices/interfaces/0");
+}
+
+TEST_CASE("features that only lose something standalone are warnings") {
+    auto out = expand(vm_with(R"({domain: {devices: {autoattachVSOCK: true, downwardMetrics: {}},
+        cpu: {dedicatedCpuPlacement: true}}, volumes: [{name: m, downwardMetrics: {}}]})",
+                              "  instancetype: {name: it, revisionName: it-rev-1}\n"),
+                      {}, std::string("apiVersion: instancetype.kubevirt.io/v1beta1\nkind: VirtualMachineClusterInstancetype\n"
+                                      "metadata: {name: it}\nspec: {cpu: {guest: 1}, memory: {guest: 1Gi}}\n"));
+    std::vector<std::string> got;
+    for (const auto& d : out.diagnostics) got.push_back(d.where + " | " + d.message);
+    const std::vector<std::string> expected = {
+        "vm.yaml:/spec/instancetype/revisionName | revisionName names a ControllerRevision in the cluster; the "
+        "instancetype from --instancetype-file is used instead",
+        "vm.yaml:/spec/template/spec/volumes/0/downwardMetrics | virt-handler writes the downward metrics; standalone "
+        "the metrics disk stays empty",
+        "vm.yaml:/spec/template/spec/domain/devices/autoattachVSOCK | vsock needs a CID that virt-controller assigns; "
+        "standalone the VM gets no vsock device",
+        "vm.yaml:/spec/template/spec/domain/devices/downwardMetrics | virt-handler serves the downward metrics; "
+        "standalone the guest reads none",
+        "vm.yaml:/spec/template/spec/domain/cpu/dedicatedCpuPlacement | dedicated CPUs come from the Kubernetes CPU "
+        "manager; standalone, give the pod its CPUs yourself (podman --cpuset-cpus)",
+    };
+    CHECK(got == expected);
+}
+
+TEST_CASE("the passt binding plugin becomes the core passtBinding; other plugins and --no-passt keep it unsupported") {
+    const std::string vm = vm_with(
+        "{domain: {devices: {interfaces: [{name: default, binding: {name: passt}}]}}, networks: [{name: default, pod: {}}]}");
+    auto out = expand(vm);
+    CHECK(at(out.vmi, "/spec/domain/devices/interfaces/0") == Json::parse(R"({"name":"default","passtBinding":{}})"));
+    REQUIRE(out.diagnostics.size() == 1);
+    CHECK(out.diagnostics[0].message == "the passt network binding plugin is replaced by KubeVirt v1.8's core passtBinding");
+    CHECK(expand_error(vm, no_passt()) ==
+          kPrefix + "/spec/template/spec/domain/devices/interfaces/0/binding: the network binding plugin 'passt' needs "
+                    "its registration in the KubeVirt CR; use passtBinding (the default)");
+}
+
+TEST_CASE("KubeVirt's network rules are checked instead of renaming interfaces") {
+    struct Case {
+        const char* name;
+        const char* template_spec;
+        bool passt;
+        std::string problems;
+    };
+    const std::string sp = "/spec/template/spec";
+    const std::vector<Case> cases = {
+        {"two pod networks", "{domain: {devices: {interfaces: [{name: a}, {name: b}]}}, networks: [{name: a, pod: {}}, {name: b, pod: {}}]}",
+         true, sp + "/networks: more than one network is a pod network (" + sp + "/networks/0, " + sp +
+                   "/networks/1); only one interface may connect to the pod network"},
+        {"an interface without network", "{domain: {devices: {interfaces: [{name: default}, {name: extra}]}}, networks: [{name: default, pod: {}}]}",
+         true, sp + "/domain/devices/interfaces/1/name: interface 'extra' has no network of that name"},
+        {"a network without interface", "{domain: {devices: {interfaces: [{name: default}]}}, networks: [{name: default, pod: {}}, {name: spare, pod: {}}]}",
+         true, sp + "/networks/1: network 'spare' has no interface of that name | " + sp +
+                   "/networks: more than one network is a pod network (" + sp + "/networks/0, " + sp +
+                   "/networks/1); only one interface may connect to the pod network"},
+        {"a repeated interface", "{domain: {devices: {interfaces: [{name: default}, {name: default}]}}, networks: [{name: default, pod: {}}]}",
+         true, sp + "/domain/devices/interfaces/1/name: interface name 'default' is used twice; only one interface can "
+                    "be connected to one network"},
+        {"passt on a Multus network", R"({domain: {devices: {interfaces: [{name: default, passtBinding: {}}, {name: m, passtBinding: {}}]}},
+            networks: [{name: default, pod: {}}, {name: m, multus: {networkName: br}}]})",
+         false, sp + "/domain/devices/interfaces/1/passtBinding: PasstBinding interface only implemented with pod network"},
+        {"masquerade on a Multus network", R"({domain: {devices: {interfaces: [{name: m, masquerade: {}}]}},
+            networks: [{name: m, multus: {networkName: br}}]})",
+         false, sp + "/domain/devices/interfaces/0/masquerade: Masquerade interface only implemented with pod network"},
+        {"discontinued bindings", R"({domain: {devices: {interfaces: [{name: default, slirp: {}}]}},
+            networks: [{name: default, pod: {}}]})",
+         false, sp + "/domain/devices/interfaces/0/slirp: Slirp interface support has been discontinued since v1.3"},
+        {"two sources", R"({domain: {devices: {interfaces: [{name: default, bridge: {}}]}},
+            networks: [{name: default, pod: {}, multus: {networkName: br}}]})",
+         false, sp + "/networks/0: network 'default' has both pod and multus; keep one"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        ConvertOptions options;
+        options.passt = c.passt;
+        CHECK(expand_error(vm_with(c.template_spec), options) ==
+              "vm.yaml: invalid network configuration: " + c.problems +
+                  "; KubeVirt allows one interface per network and one interface on the pod network");
+    }
+}
+
+TEST_CASE("unknown fields are warnings with their path and are left out of the VMI") {
+    auto out = expand(vm_with(R"({domain: {devices: {interfaces: [{name: default, masqurade: {}, portRanges: []}]},
+        memroy: {guest: 1Gi}, cpu: {cores: 2, frobnicate: true}}, networks: [{name: default, pod: {}}]})",
+                              "  runStategy: Always\n"));
+    std::vector<std::string> got;
+    for (const auto& d : out.diagnostics) got.push_back(d.where + " | " + d.message);
+    const std::vector<std::string> expected = {
+        "vm.yaml:/spec/runStategy | unknown field 'runStategy', ignored (did you mean 'runStrategy'?)",
+        "vm.yaml:/spec/template/spec/domain/cpu/frobnicate | unknown field 'frobnicate', ignored",
+        "vm.yaml:/spec/template/spec/domain/devices/interfaces/0/masqurade | unknown field 'masqurade', ignored (did "
+        "you mean 'masquerade'?)",
+        "vm.yaml:/spec/template/spec/domain/devices/interfaces/0/portRanges | field 'portRanges' is newer than "
+        "KubeVirt v1.8, ignored",
+        "vm.yaml:/spec/template/spec/domain/memroy | unknown field 'memroy', ignored (did you mean 'memory'?)",
+    };
+    CHECK(got == expected);
+    CHECK(at(out.vmi, "/spec/domain/memroy").is_null());
+    CHECK(at(out.vmi, "/spec/domain/memory") == Json::object());  // the misspelt guest memory is not used
+    CHECK(at(out.vmi, "/spec/domain/devices/interfaces/0") == Json::parse(R"({"name":"default","passtBinding":{}})"));
+    CHECK(at(out.vmi, "/spec/domain/cpu/frobnicate").is_null());
+
+    // In an instancetype too.
+    const std::string typed = vm_with("{domain: {devices: {}}}", "  instancetype: {name: it}\n");
+    auto typed_out = expand(typed, {}, std::string("apiVersion: instancetype.kubevirt.io/v1beta1\nkind: "
+                                                   "VirtualMachineClusterInstancetype\nmetadata: {name: it}\nspec: "
+                                                   "{cpu: {guest: 1, sockets: 2}, memory: {guest: 1Gi}}\n"));
+    REQUIRE(typed_out.diagnostics.size() == 1);
+    CHECK(typed_out.diagnostics[0].where == "it.yaml:/spec/cpu/sockets");
+    CHECK(typed_out.diagnostics[0].message == "unknown field 'sockets', ignored");
+}
+
+TEST_CASE("values of the wrong type are errors with their path") {
+    struct Case {
+        const char* template_spec;
+        const char* error;
+    };
+    const std::string fix = "; write each value with the type KubeVirt's API defines";
+    const std::vector<Case> cases = {
+        {"{domain: {devices: {}, cpu: {cores: '2'}}}",
+         "vm.yaml:/spec/template/spec/domain/cpu/cores: expected an integer, found a string ('2')"},
+        {"{domain: {devices: {}, memory: {guest: lots}}}",
+         "vm.yaml:/spec/template/spec/domain/memory/guest: expected a quantity such as 128Mi, found a string ('lots')"},
+        {"{domain: {devices: {autoattachPodInterface: 'no'}}}",
+         "vm.yaml:/spec/template/spec/domain/devices/autoattachPodInterface: expected true or false, found a string ('no')"},
+        {"{domain: {devices: {disks: {name: d}}}}",
+         "vm.yaml:/spec/template/spec/domain/devices/disks: expected a list, found an object"},
+        {"{domain: {devices: {}, cpu: {sockets: 1.5, threads: [1]}}}",
+         "vm.yaml: values of the wrong type: /spec/template/spec/domain/cpu/sockets: expected an integer, found a "
+         "number (1.5) | /spec/template/spec/domain/cpu/threads: expected an integer, found a list"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.template_spec);
+        CHECK(expand_error(vm_with(c.template_spec)) == c.error + fix);
+    }
+    const std::string labelled =
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: s, labels: {version: 1.0}}\n"
+        "spec: {template: {spec: {domain: {devices: {}}}}}\n";
+    CHECK(expand_error(labelled) == "vm.yaml:/metadata/labels/version: expected a string, found a number (1.0)" + fix);
+}
+
+TEST_CASE("documents that are no VM or VMI, and YAML errors with line and column") {
+    CHECK(expand_error(example("vm-pool-cirros.yaml")) ==
+          "vm.yaml: document is pool.kubevirt.io/v1beta1 VirtualMachinePool, not a kubevirt.io VirtualMachine or "
+          "VirtualMachineInstance; give a KubeVirt VM or VMI as YAML or JSON");
+    std::string error = error_of([] { yaml("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nspec: {template: [\n", "vm.yaml"); });
+    CHECK(error.rfind("vm.yaml:4:", 0) == 0);
+}

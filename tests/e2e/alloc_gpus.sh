@@ -86,10 +86,35 @@ vmi() {
 
 ctr() { echo "$E2E_PREFIX-$1"; }
 
-# run NAME COUNT: podman run -d a container whose VM asks for COUNT GPUs.
+# run NAME COUNT: podman run -d container (and VM) $E2E_PREFIX-NAME, whose VM
+# asks for COUNT GPUs.
 run() {
-    podman run -d --name "$(ctr "$1")" --annotation "kubevirt-vm-to-pod/vm=$1" \
-        --env "STANDALONE_VMI=$(vmi "$1" "$2")" "$img" sleep 100000
+    podman run -d --name "$(ctr "$1")" --annotation "kubevirt-vm-to-pod/vm=$(ctr "$1")" \
+        --env "STANDALONE_VMI=$(vmi "$(ctr "$1")" "$2")" "$img" sleep 100000
+}
+
+short_id() { command podman inspect --format '{{.ID}}' "$(ctr "$1")" | cut -c1-12; }
+
+# The hook's log since the mark, only the lines about this test's containers
+# (other tests may log through the same listener): those naming one of its
+# container ids, its VMs or its state directory.
+my_log() {
+    local patterns=$E2E_TMP/log-patterns
+    { echo "VM '$E2E_PREFIX-"; echo "$state"
+      command podman ps -a --format '{{.ID}} {{.Names}}' | awk -v p="$E2E_PREFIX-" 'index($2, p) == 1 { print "container " $1 ":" }'
+    } >"$patterns"
+    e2e_log_text | grep -F -f "$patterns"
+}
+
+# Waits (up to 10 s) until my_log has COUNT lines with TEXT; prints their number.
+wait_log_count() {
+    local text=$1 count=$2 i n=0
+    for ((i = 0; i < 100; i++)); do
+        n=$(my_log | grep -cF -- "$text")
+        [ "$n" -ge "$count" ] && break
+        sleep 0.1
+    done
+    echo "$n"
 }
 
 # The GPUs (PCI addresses) the runtime gave container NAME, sorted, one a line.
@@ -122,8 +147,10 @@ status=$?
 if [ "$status" != 0 ]; then e2e_ok "a VM asking for 1 GPU is refused while they are all held"; else
     e2e_not_ok "a VM asking for 1 GPU is refused while they are all held" "$out"; fi
 e2e_contains "$out" "setting up OCI Hooks" "... by the hook (Podman says: ${out##*Error: })"
-e2e_log_check "the hook's log says which GPUs are in use, by whom" "in use: pci:0000:1b:00.0 (container "
-e2e_log_check "the hook's log says why it refused" "is in use by another container"
+e2e_log_check "the hook's log says which GPUs are in use, by whom" \
+    "container $(short_id one): in use: pci:0000:1b:00.0 (container $(short_id all4), VM '$(ctr all4)')"
+e2e_log_check "the hook's log says why it refused" \
+    "refusing to start VM '$(ctr one)': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' and the host has 0 usable: 0000:1b:00.0 is in use by another container (pci:0000:1b:00.0)"
 command podman stop -t 0 "$(ctr all4)" >/dev/null 2>&1
 out=$(podman start "$(ctr one)" 2>&1)
 e2e_is "$?" 0 "once the first container stops, the refused one starts ($out)"
@@ -154,11 +181,10 @@ e2e_is "$(sort -u <<<"$nodes" | wc -l) $(wc -l <<<"$nodes")" "4 4" "... and 4 di
 clear=$(grep -l "setting up OCI Hooks" "$E2E_TMP"/run-*.out | wc -l)
 e2e_is "$clear" 16 "every refused podman run reports that the hook stopped it"
 if e2e_log_text >/dev/null 2>&1; then
-    e2e_log_wait "refused" 5 || true
-    log=$(e2e_log_text)
-    e2e_is "$(grep -c 'refusing to start VM' <<<"$log")" 16 "the log has one refusal for each of the 16, naming the VM"
-    e2e_contains "$(grep 'refusing to start VM' <<<"$log" | head -n1)" "is in use by another container" \
-        "... and saying the GPUs are in use by other containers"
+    e2e_is "$(wait_log_count "refusing to start VM '$E2E_PREFIX-c" 16)" 16 "the log has one refusal for each of the 16, naming the VM"
+    log=$(my_log)
+    e2e_is "$(grep "refusing to start VM '$E2E_PREFIX-c" <<<"$log" | grep -c "is in use by another container")" 16 \
+        "... each saying the GPUs are in use by other containers"
     e2e_is "$(grep -c ': claimed pci:' <<<"$log")" 4 "the log has 4 claims"
     # Every allocation logs how long it waited for the lock and held it.
     timings=$(grep -o 'waited [0-9.]* ms for the lock, held it [0-9.]* ms' <<<"$log")
@@ -236,7 +262,8 @@ stalled_run=$!
 wait_for 20 has_pending
 out=$(run waiter 1 2>&1)
 e2e_isnt "$?" 0 "a container started while a hook holds the lock is refused"
-e2e_log_check "... because the lock was held too long" "another oci-kubevirt-hook held the allocation lock for more than 4000 ms"
+e2e_log_check "... because the lock was held too long" \
+    "allocating passthrough devices: $state/lock: another oci-kubevirt-hook held the allocation lock for more than 4000 ms"
 wait "$stalled_run"
 e2e_contains "$(cat "$E2E_TMP/stalled2.out")" "setting up OCI Hooks" "the stalled hook's container fails at the hook's deadline"
 write_hook

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -56,12 +57,16 @@ int main(int argc, char** argv) {
     }
     log::open(kIdent, log_stderr || ::isatty(STDERR_FILENO));
     try {
+        // Armed before anything is read, re-armed with the configured value.
+        host::arm_deadline(hook::HookConfig{}.deadline_seconds, kIdent);
         auto config = hook::load_config(options.config_path);
         host::arm_deadline(config.deadline_seconds, kIdent);
         auto input = host::read_stream(stdin, config.config_limits.max_bytes, "stdin");
         auto output = hook::run_precreate(input, options, config);
         host::write_stdout(output);
-        return 0;
+        // Every start of a VM container waits for this process: skip freeing
+        // the config's tree object by object, the kernel takes it back whole.
+        std::_Exit(0);
     } catch (const Error& e) {
         log::error(e.message());
         return 1;

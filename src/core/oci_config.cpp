@@ -50,19 +50,27 @@ std::string id_from_cgroups_path(std::string_view path) {
     return is_hex_id(leaf) ? std::string(leaf) : std::string();
 }
 
-/// Podman bind-mounts /run/.containerenv from ".../overlay-containers/<id>/userdata/".
-std::string id_from_mounts(const Json& config) {
+struct RunDir {
+    std::string id;
+    std::string dir;
+};
+
+/// Podman bind-mounts /run/.containerenv from
+/// "<runroot>/<driver>-containers/<id>/userdata/.containerenv".
+RunDir run_dir_from_mounts(const Json& config) {
     auto mounts = config.find("mounts");
     if (mounts == config.end() || !mounts->is_array()) return {};
     for (const auto& m : *mounts) {
         if (!m.is_object() || m.value("destination", "") != "/run/.containerenv") continue;
         std::string source = m.value("source", "");
-        constexpr std::string_view marker = "/overlay-containers/";
-        auto pos = source.find(marker);
-        if (pos == std::string::npos) continue;
-        std::string_view rest = std::string_view(source).substr(pos + marker.size());
-        auto slash = rest.find('/');
-        if (slash != std::string_view::npos && is_hex_id(rest.substr(0, slash))) return std::string(rest.substr(0, slash));
+        constexpr std::string_view tail = "/userdata/.containerenv";
+        if (source.empty() || source.front() != '/' || !text::ends_with(source, tail)) continue;
+        std::string_view dir = std::string_view(source).substr(0, source.size() - tail.size());
+        auto slash = dir.find_last_of('/');
+        std::string_view id = dir.substr(slash + 1);
+        std::string_view parent = dir.substr(0, slash);
+        if (!is_hex_id(id) || !text::ends_with(parent, "-containers")) continue;
+        return {std::string(id), source.substr(0, source.size() - std::string_view("/.containerenv").size())};
     }
     return {};
 }
@@ -196,7 +204,9 @@ ContainerFacts read_facts(const Json& config) {
         if (const Json* path = member(*linux, "cgroupsPath", Json::value_t::string, "/linux/cgroupsPath"))
             facts.container_id = id_from_cgroups_path(path->get<std::string>());
     }
-    if (facts.container_id.empty()) facts.container_id = id_from_mounts(config);
+    auto run_dir = run_dir_from_mounts(config);
+    if (facts.container_id.empty()) facts.container_id = run_dir.id;
+    if (!run_dir.id.empty() && run_dir.id == facts.container_id) facts.container_dir = run_dir.dir;
     return facts;
 }
 

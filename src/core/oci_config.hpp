@@ -73,6 +73,10 @@ struct ContainerFacts {
     std::map<std::string, std::string> annotations;
     std::vector<std::string> env;  ///< "NAME=value" as in process.env
     std::string container_id;      ///< from cgroupsPath or Podman's bind mounts; may be empty
+    /// Podman's per-container run directory (".../<driver>-containers/<id>/userdata"),
+    /// the source of the /run/.containerenv bind mount; it exists exactly as
+    /// long as the container does. Empty when the config does not show it.
+    std::string container_dir;
 };
 
 /// Reads annotations, env and the container id. Structural problems (no

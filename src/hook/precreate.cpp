@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hook/precreate.hpp"
 
+#include <chrono>
+#include <set>
+
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/hook/device_plan.hpp"
+#include "core/hook/device_requests.hpp"
 #include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
 #include "core/oci_config.hpp"
 #include "core/text.hpp"
+#include "hook/allocate.hpp"
 #include "hook/device_flow.hpp"
 #include "host/files.hpp"
 #include "host/host_root.hpp"
 #include "host/log.hpp"
+#include "host/process.hpp"
 #include "host/seccomp_names.hpp"
 
 namespace kvpod::hook {
 namespace {
+
+/// Half the hook's deadline (4 s by default): the lock is held for
+/// milliseconds, so a longer wait means a stuck holder, and the refusal
+/// should say so before the deadline ends the hook with a vaguer message.
+std::chrono::milliseconds allocation_lock_wait(const HookConfig& config) {
+    return std::chrono::milliseconds(config.deadline_seconds * 1000 / 2);
+}
 
 std::string short_id(const std::string& id) { return id.empty() ? std::string("(unknown id)") : id.substr(0, 12); }
 
@@ -59,8 +72,19 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
                      " names another VM than the spec (" + text::quoted(vm.name) + ")");
 
     host::HostRoot root(options.host_root);
-    DevicePlan plan = plan_devices(DeviceFlow{vm, selection.spec_source, config, root, options.unavailable_units,
-                                              options.preferred_units});
+    auto plan_for = [&](const std::set<std::string>& unavailable, const std::set<std::string>& preferred) {
+        return plan_devices(DeviceFlow{vm, selection.spec_source, config, root, unavailable, preferred});
+    };
+    // Only a VM that asks for GPUs or host devices needs exclusive units; the
+    // others never touch the allocation state, so its faults cannot stop them.
+    DevicePlan plan = read_device_requests(vm, selection.spec_source).empty()
+                          ? plan_for({}, {})
+                          : plan_exclusive(Claimant{facts.container_id, facts.container_dir, vm.name},
+                                           AllocationOptions{config.state_dir, allocation_lock_wait(config),
+                                                             options.hook_binary.empty() ? host::self_executable()
+                                                                                         : options.hook_binary,
+                                                             options.debug_stall_after_claim},
+                                           plan_for);
 
     log_plan(who, plan);
     if (!plan.ok()) {

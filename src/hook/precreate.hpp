@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -13,11 +12,10 @@ namespace kvpod::hook {
 struct RunOptions {
     std::string host_root = "/";
     std::string config_path;
-    /// Allocation units (DevicePlan::claimed_units keys) held by other live
-    /// containers, and by this container before; exclusive allocation fills
-    /// them, empty sets plan without allocation.
-    std::set<std::string> unavailable_units;
-    std::set<std::string> preferred_units;
+    /// The program the runtime hooks run (createRuntime, poststop); empty
+    /// means this one (/proc/self/exe). Tests fix it for stable goldens.
+    std::string hook_binary;
+    unsigned debug_stall_after_claim = 0;  ///< test-only, see main.cpp
 };
 
 /// Loads the hook's configuration; a missing file means the defaults.

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/pci_library.hpp"
 
-extern "C" {
-#include <pci/pci.h>
-}
+#include "host/pci_loader.hpp"
 
 #include <algorithm>
 #include <csetjmp>
@@ -75,7 +73,7 @@ private:
 
 PciLibrary::PciLibrary(const std::string& sysfs_bus_pci, const std::string& ids_file) {
     WarningScope scope(warnings_);
-    access_ = pci_alloc();
+    access_ = pci_api().alloc();
     if (!access_) throw Error("libpci: out of memory");
     access_->error = pci_error;
     access_->warning = pci_warning;
@@ -90,27 +88,27 @@ PciLibrary::PciLibrary(const std::string& sysfs_bus_pci, const std::string& ids_
     pci_access* a = access_;
     char* sysfs = path.data();
     bool ok = guarded([&] {
-        pci_set_param(a, const_cast<char*>("sysfs.path"), sysfs);
-        if (ids) pci_set_name_list_path(a, ids, 1);
-        pci_init(a);
+        pci_api().set_param(a, const_cast<char*>("sysfs.path"), sysfs);
+        if (ids) pci_api().set_name_list_path(a, ids, 1);
+        pci_api().init(a);
     });
     if (!ok) {
         std::string message = t_error;
-        pci_cleanup(access_);
+        pci_api().cleanup(access_);
         access_ = nullptr;
         throw Error("libpci cannot read the PCI bus: " + text::trim(message), sysfs_bus_pci);
     }
 }
 
 PciLibrary::~PciLibrary() {
-    for (auto& [address, dev] : devices_) pci_free_dev(dev);
-    if (access_) pci_cleanup(access_);
+    for (auto& [address, dev] : devices_) pci_api().free_dev(dev);
+    if (access_) pci_api().cleanup(access_);
 }
 
 std::vector<hook::PciAddress> PciLibrary::scan() {
     WarningScope scope(warnings_);
     pci_access* a = access_;
-    if (!guarded([&] { pci_scan_bus(a); }))
+    if (!guarded([&] { pci_api().scan_bus(a); }))
         throw Error("libpci cannot list the PCI functions: " + text::trim(t_error), "/sys/bus/pci/devices");
     std::vector<hook::PciAddress> out;
     for (pci_dev* d = access_->devices; d; d = d->next)
@@ -122,7 +120,7 @@ std::vector<hook::PciAddress> PciLibrary::scan() {
 pci_dev* PciLibrary::device(const hook::PciAddress& address) {
     auto it = std::find_if(devices_.rbegin(), devices_.rend(), [&](const auto& e) { return e.first == address; });
     if (it != devices_.rend()) return it->second;
-    pci_dev* dev = pci_get_dev(access_, static_cast<int>(address.domain), address.bus, address.device, address.function);
+    pci_dev* dev = pci_api().get_dev(access_, static_cast<int>(address.domain), address.bus, address.device, address.function);
     devices_.push_back({address, dev});
     return dev;
 }
@@ -130,7 +128,7 @@ pci_dev* PciLibrary::device(const hook::PciAddress& address) {
 std::optional<PciIdent> PciLibrary::ident(const hook::PciAddress& address) {
     WarningScope scope(warnings_);
     pci_dev* dev = device(address);
-    if (!guarded([&] { pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE); })) {
+    if (!guarded([&] { pci_api().fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE); })) {
         warnings_.push_back("libpci: " + text::trim(t_error) + " (" + address.str() + " skipped)");
         return std::nullopt;
     }
@@ -144,7 +142,7 @@ std::string PciLibrary::device_name(std::uint16_t vendor, std::uint16_t device_i
     char* name = nullptr;
     pci_access* a = access_;
     bool ok = guarded([&] {
-        name = pci_lookup_name(a, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+        name = pci_api().lookup_name(a, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
                                vendor, device_id);
     });
     if (!ok) {

@@ -67,10 +67,19 @@ EOF
         when: {annotations: {"^kubevirt-vm-to-pod/vm$": ".*"}}, stages: ["precreate"]}' >"$E2E_HOOKS_DIR/zz-clamp-memlock.json"
 fi
 
+# CONFIG with the device claims kept in this test's temp dir, not the host's
+# /run/oci-kubevirt-hook: prints the copy's path.
+with_state() {
+    local copy
+    copy=$E2E_TMP/$(basename "$1" .yaml)-state.yaml
+    { cat "$1" 2>/dev/null; printf '\nallocation:\n  stateDir: %s\n' "$E2E_TMP/state"; } >"$copy"
+    echo "$copy"
+}
+
 run_vm() {  # NAME ROOT CONFIG VMI-JSON NODE...
     local name=$1 root=$2 config=$3 vmi=$4
     shift 4
-    e2e_write_hook passthrough "$E2E_TMP/$root" "$config"
+    e2e_write_hook passthrough "$E2E_TMP/$root" "$(with_state "$config")"
     podman run --name "$E2E_PREFIX-$name" --annotation "kubevirt-vm-to-pod/vm=$name" \
         --env "STANDALONE_VMI=$vmi" "$img" sh -c "$probe" probe "$@" 2>&1
 }
@@ -126,7 +135,7 @@ e2e_log_check "group not viable: the log names the device in the way and the fix
     "0000:01:00.0 shares IOMMU group 14 with 0000:01:00.1, which is on snd_hda_intel"
 
 # --- kube play: the compute container gets the T4, the sidecar nothing ---------
-e2e_write_hook passthrough "$E2E_TMP/nvidia-t4-vfio" "$data/hook-configs/permitted.yaml"
+e2e_write_hook passthrough "$E2E_TMP/nvidia-t4-vfio" "$(with_state "$data/hook-configs/permitted.yaml")"
 vmi_json=$(vmi gpu-t4 gpus nvidia.com/TU104GL_Tesla_T4)
 cat >"$E2E_TMP/pod.yaml" <<EOF
 apiVersion: v1

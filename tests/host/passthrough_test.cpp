@@ -5,7 +5,10 @@
 // and plan tables out, compared with reviewed goldens.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -13,8 +16,12 @@
 #include "core/text.hpp"
 #include "fixture_root.hpp"
 #include "golden.hpp"
+#include "core/hook/allocation.hpp"
+#include "core/oci_config.hpp"
 #include "hook/plan_command.hpp"
 #include "hook/precreate.hpp"
+#include "host/allocation_store.hpp"
+#include "host/process.hpp"
 #include "schema_validator.hpp"
 #include "test_support.hpp"
 
@@ -59,12 +66,26 @@ HookConfig hook_config(const std::string& name) {
     return kvpod::hook::load_config(data_dir() + "/data/hook-configs/" + name);
 }
 
-std::string precreate(const Json& input, const std::string& root, const HookConfig& config,
-                      const std::set<std::string>& unavailable = {}) {
+/// Where precreate keeps its device claims in these tests: an empty state
+/// directory of the test's own.
+struct Allocation {
+    FakeRoot tmp;
+    std::string dir = tmp.path() + "/state";
+};
+
+/// The path the runtime hooks get in these tests, for stable goldens.
+constexpr const char* kHookBinary = "/usr/libexec/oci-kubevirt-hook";
+
+std::string precreate(const Json& input, const std::string& root, HookConfig config, const Allocation& allocation) {
     RunOptions options;
     options.host_root = root;
-    options.unavailable_units = unavailable;
+    options.hook_binary = kHookBinary;
+    config.state_dir = allocation.dir;
     return kvpod::hook::run_precreate(input.dump(), options, config);
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
 }
 
 /// The plan table with the temporary root and the source tree's path made
@@ -75,9 +96,6 @@ kvpod::hook::PlanOutcome plan(const std::string& root, const std::string& config
     options.config_path = config.empty() ? data_dir() + "/data/hook-configs/absent.yaml" : data_dir() + "/data/hook-configs/" + config;
     options.vm_file = data_dir() + "/data/vms/" + vm_file;
     auto outcome = kvpod::hook::make_plan(options);
-    auto replace_all = [](std::string& s, const std::string& from, const std::string& to) {
-        for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
-    };
     replace_all(outcome.table, root, "<root>");
     replace_all(outcome.table, data_dir(), "tests");
     return outcome;
@@ -190,7 +208,8 @@ TEST_CASE("a T4 on vfio-pci: VFIO nodes, cgroup rules, PCI_RESOURCE env and RLIM
     FixtureRoot root("nvidia-t4-vfio");
     for (const char* config : {"permitted.yaml", ""}) {
         CAPTURE(config);
-        Json out = Json::parse(precreate(compute_container("gpu-t4.yaml"), root.path(), hook_config(config)));
+        Allocation allocation;
+        Json out = Json::parse(precreate(compute_container("gpu-t4.yaml"), root.path(), hook_config(config), allocation));
         CHECK(env_value(out, "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4") == "0000:3b:00.0");
         CHECK(device(out, "/dev/vfio/42") == Json{{"path", "/dev/vfio/42"}, {"type", "c"}, {"major", 243}, {"minor", 0},
                                                    {"fileMode", 0666}, {"uid", 107}, {"gid", 107}});
@@ -210,7 +229,8 @@ TEST_CASE("a T4 on vfio-pci: VFIO nodes, cgroup rules, PCI_RESOURCE env and RLIM
 TEST_CASE("two NVIDIA GPUs on the host driver: the second entry gets /dev/nvidia3, the real minor") {
     if (!FakeRoot::can_mknod()) return;
     FixtureRoot root("nvidia-two-gpus");
-    Json out = Json::parse(precreate(compute_container("gpu-nvidia-two.yaml"), root.path(), {}));
+    Allocation allocation;
+    Json out = Json::parse(precreate(compute_container("gpu-nvidia-two.yaml"), root.path(), {}, allocation));
     CHECK(device(out, "/dev/nvidia0")["minor"] == 0);
     CHECK(device(out, "/dev/nvidia3")["minor"] == 3);
     CHECK(device(out, "/dev/nvidia1").is_null());
@@ -224,15 +244,19 @@ TEST_CASE("whole configs after the hook and plan tables, on every fake root (gol
     for (const auto& c : kGranted) {
         CAPTURE(c.name);
         FixtureRoot root(c.root);
+        Allocation allocation;
         Json input = compute_container(c.vm);
-        std::string output = precreate(input, root.path(), hook_config(c.config));
+        std::string output = precreate(input, root.path(), hook_config(c.config), allocation);
         Json config = Json::parse(output);
-        // Pretty-printed so that a reviewer reads the golden; the content is the hook's output.
+        // Pretty-printed so that a reviewer reads the golden; the content is the
+        // hook's output, with the test's state directory named as in production.
         std::string pretty = config.dump(2) + "\n";
+        replace_all(pretty, allocation.dir, "/run/oci-kubevirt-hook");
         CHECK(pretty == kvpod::testing::golden("passthrough/" + std::string(c.name) + ".json", pretty));
         CHECK(kvpod::text::join(oci_schema().errors(config), "\n") == "");
-        // Podman runs the hook at every start: on its own output it changes nothing.
-        CHECK(precreate(config, root.path(), hook_config(c.config)) == output);
+        // Podman runs the hook at every start: on its own output it changes
+        // nothing, and the container's own claim does not stand in its way.
+        CHECK(precreate(config, root.path(), hook_config(c.config), allocation) == output);
 
         auto outcome = plan(root.path(), c.config, c.vm);
         CHECK(outcome.status == 0);
@@ -249,26 +273,42 @@ TEST_CASE("refused VMs: the exact error, nothing written, and the plan says why 
         std::string expected = r.error;
         for (auto pos = expected.find("<configs>"); pos != std::string::npos; pos = expected.find("<configs>"))
             expected.replace(pos, 9, data_dir() + "/data/hook-configs");
-        CHECK(error_of([&] { precreate(compute_container(c.vm), root.path(), hook_config(c.config)); }) == expected);
+        Allocation allocation;
+        CHECK(error_of([&] { precreate(compute_container(c.vm), root.path(), hook_config(c.config), allocation); }) ==
+              expected);
         auto outcome = plan(root.path(), c.config, c.vm);
         CHECK(outcome.status == 1);
         CHECK(outcome.table == kvpod::testing::golden("plan/" + std::string(c.name) + ".txt", outcome.table));
     }
 }
 
-TEST_CASE("exclusive allocation's sets steer the choice") {
+TEST_CASE("exclusive allocation steers the choice: units other containers hold, units this one held before") {
     if (!FakeRoot::can_mknod()) return;
     FixtureRoot root("sriov-nic-64vfs");
     Json input = compute_container("sriov-vfs.yaml");
+    const std::string me = kvpod::oci::read_facts(input).container_id;
+    const std::string other(64, 'e');
     auto config = hook_config("permitted.yaml");
-    Json taken = Json::parse(precreate(input, root.path(), config, {"pci:0000:5e:00.2", "pci:0000:5e:00.4"}));
+    Allocation allocation;
+    kvpod::host::HostRoot proc("/");
+    kvpod::host::ProcessTable processes(proc);
+    auto write = [&](const kvpod::hook::AllocationRecord& record) {
+        kvpod::host::AllocationStore store(allocation.dir, processes.boot_id());
+        store.lock(std::chrono::seconds(1));
+        store.read_records();
+        store.write(record);
+    };
+    // Another container runs (its claim is bound to this test's process) with two VFs.
+    write({other, kvpod::hook::ClaimState::Running, {"pci:0000:5e:00.2", "pci:0000:5e:00.4"},
+           processes.find(::getpid()), "", "other"});
+    Json taken = Json::parse(precreate(input, root.path(), config, allocation));
     CHECK(env_value(taken, "PCI_RESOURCE_MELLANOX_COM_CX5_VF") == "0000:5e:00.3,0000:5e:00.5");
     CHECK(device(taken, "/dev/vfio/devices/vfio1")["minor"] == 1);
     CHECK(device(taken, "/dev/iommu")["minor"] == 123);
 
-    RunOptions options;
-    options.host_root = root.path();
-    options.preferred_units = {"pci:0000:5e:08.1"};
-    Json kept = Json::parse(kvpod::hook::run_precreate(input.dump(), options, config));
+    // The other container stopped; this one held 0000:5e:08.1 in an earlier run.
+    write({other, kvpod::hook::ClaimState::Stopped, {"pci:0000:5e:00.2", "pci:0000:5e:00.4"}, std::nullopt, "", "other"});
+    write({me, kvpod::hook::ClaimState::Stopped, {"pci:0000:5e:08.1"}, std::nullopt, "", "sriov-vfs"});
+    Json kept = Json::parse(precreate(input, root.path(), config, allocation));
     CHECK(env_value(kept, "PCI_RESOURCE_MELLANOX_COM_CX5_VF") == "0000:5e:08.1,0000:5e:00.2");
 }

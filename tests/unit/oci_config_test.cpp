@@ -100,18 +100,36 @@ TEST_CASE("facts: annotations, env and the container id Podman encodes in its pa
         const char* name;
         Json config;
         std::string id;
+        std::string dir;
     };
     const std::string id(64, 'a');
+    const std::string other(64, 'b');
+    auto mount = [](const std::string& source) {
+        return Json::array({{{"destination", "/run/.containerenv"}, {"source", source}}});
+    };
+    const std::string run_dir = "/run/containers/storage/overlay-containers/" + id + "/userdata";
     const std::vector<Case> cases = {
-        {"cgroupfs leaf", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/libpod_parent/libpod-" + id}}}}, id},
-        {"systemd slice", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "machine.slice:libpod:" + id}}}}, id},
-        {"containerenv mount", {{"process", Json::object()}, {"mounts", Json::array({{{"destination", "/run/.containerenv"}, {"source", "/run/containers/storage/overlay-containers/" + id + "/userdata/.containerenv"}}})}}, id},
-        {"no id anywhere", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/custom/thing"}}}}, ""},
-        {"not hex", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/x/libpod-" + std::string(64, 'z')}}}}, ""},
+        {"cgroupfs leaf", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/libpod_parent/libpod-" + id}}}}, id, ""},
+        {"systemd slice", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "machine.slice:libpod:" + id}}}}, id, ""},
+        {"containerenv mount", {{"process", Json::object()}, {"mounts", mount(run_dir + "/.containerenv")}}, id, run_dir},
+        {"cgroup and mount agree",
+         {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/libpod_parent/libpod-" + id}}}, {"mounts", mount(run_dir + "/.containerenv")}},
+         id, run_dir},
+        {"mount of another container: no dir",
+         {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/libpod_parent/libpod-" + other}}}, {"mounts", mount(run_dir + "/.containerenv")}},
+         other, ""},
+        {"vfs driver", {{"process", Json::object()}, {"mounts", mount("/r/vfs-containers/" + id + "/userdata/.containerenv")}},
+         id, "/r/vfs-containers/" + id + "/userdata"},
+        {"not Podman's layout", {{"process", Json::object()}, {"mounts", mount("/tmp/" + id + "/userdata/.containerenv")}}, "", ""},
+        {"relative source", {{"process", Json::object()}, {"mounts", mount("x-containers/" + id + "/userdata/.containerenv")}}, "", ""},
+        {"no id anywhere", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/custom/thing"}}}}, "", ""},
+        {"not hex", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/x/libpod-" + std::string(64, 'z')}}}}, "", ""},
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);
-        CHECK(oci::read_facts(c.config).container_id == c.id);
+        auto found = oci::read_facts(c.config);
+        CHECK(found.container_id == c.id);
+        CHECK(found.container_dir == c.dir);
     }
     auto facts = oci::read_facts(Json::parse(R"({"process": {"env": ["X=1", "Y=a=b", "X=2"]}, "annotations": {"k": "v"}})"));
     CHECK(oci::env_value(facts.env, "X") == "2");
@@ -120,4 +138,20 @@ TEST_CASE("facts: annotations, env and the container id Podman encodes in its pa
     CHECK(facts.annotations.at("k") == "v");
     CHECK(error_of([] { oci::read_facts(Json::parse(R"({"process": {}, "annotations": {"k": 1}})")); }) ==
           "config.json:/annotations/k: expected a string, found number; the runtime config is malformed; check the hooks that ran before this one");
+}
+
+TEST_CASE("facts: real Podman 4.3.1 configs name their container and its run directory") {
+    // Each capture names its container in both linux.cgroupsPath and the
+    // /run/.containerenv mount; tests/e2e/alloc-plumbing.sh checks the id
+    // against runc's own state with a live container.
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"podman-run-annotation", "99ad88a6a01a776645bce58844acc577e52a7cb9db9ce9a329660504f4f2d1fc"},
+        {"kube-play-compute-container", "03b0516607eb20fdb3ffc0037e371d3d87980f10dea26e99c02dc386f071f0d7"},
+    };
+    for (const auto& [name, id] : cases) {
+        CAPTURE(name);
+        auto found = oci::read_facts(Json::parse(kvpod::testing::data_file("data/podman-configs/" + name + ".json")));
+        CHECK(found.container_id == id);
+        CHECK(found.container_dir == "/run/containers/storage/overlay-containers/" + id + "/userdata");
+    }
 }

@@ -10,10 +10,16 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Compares in place: `json == std::string` would build a json per name, and
+// Podman's default profile lists some 400 names.
+bool is_name(const Json& n, const std::string& syscall) {
+    return n.is_string() && n.get_ref<const std::string&>() == syscall;
+}
+
 bool lists(const Json& rule, const std::string& syscall) {
     const Json* names = find_path(rule, {"names"});
     if (!names || !names->is_array()) return false;
-    return std::any_of(names->begin(), names->end(), [&](const Json& n) { return n == syscall; });
+    return std::any_of(names->begin(), names->end(), [&](const Json& n) { return is_name(n, syscall); });
 }
 
 bool unconditional(const Json& rule) {
@@ -78,7 +84,7 @@ SeccompChange allow_syscall(Json& config, const std::string& syscall, const Sysc
         // An unconditional deny of this syscall: take the name out, keep the rest.
         Json names = Json::array();
         for (auto& n : rule["names"])
-            if (n != syscall) names.push_back(std::move(n));
+            if (!is_name(n, syscall)) names.push_back(std::move(n));
         change.changed = true;
         if (names.empty()) continue;
         rule["names"] = std::move(names);

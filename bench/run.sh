@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The project's benchmark, in one run: builds in release mode, then prints a
+# table (and writes it as CSV) of
+#   - the hook's wall time per invocation (median, p95) for a container it
+#     ignores and for a compute container asking for kvm, tun, vhost-net,
+#     2 GPUs and 1 VFIO device on fake hosts of 8, 512 and 4096 PCI
+#     functions (SR-IOV heavy), next to the floor (a C program copying stdin
+#     to stdout) and `jq .` on the same config, each as a ratio to the floor;
+#   - the hook's peak memory;
+#   - the converter's time per VM over the KubeVirt example corpus;
+#   - `podman run` with the hook injecting kvm, tun and vhost-net against
+#     `podman run --device` for the same nodes (needs root and Podman).
+# Usage: bench/run.sh [CSV-OUT]   (default build-release/bench.csv)
+# Environment: BENCH_RUNS (default 500), BENCH_PODMAN_RUNS (default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+build=$repo/build-release
+csv=${1:-$build/bench.csv}
+runs=${BENCH_RUNS:-500}
+podman_runs=${BENCH_PODMAN_RUNS:-20}
+
+if [ ! -d "$build" ]; then
+  meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" >/dev/null
+hook=$build/src/hook/oci-kubevirt-hook
+converter=$build/src/vm2pod/kubevirt-vm-to-pod
+spawn=$build/bench/spawn-bench
+floor=$build/bench/floor-cat
+
+tmp=$(mktemp -d /tmp/kvpod-bench.XXXXXX)
+cleanup() {
+  mountpoint -q "$tmp/state" 2>/dev/null && umount "$tmp/state"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Allocation state on a tmpfs, as /run is on a real host.
+mkdir -p "$tmp/state"
+if [ "$(id -u)" = 0 ]; then mount -t tmpfs -o size=16m tmpfs "$tmp/state"; fi
+
+# Inputs: Podman 4.3.1's own configs (tests/data/podman-configs) with our
+# annotation; the compute container carries the VM in STANDALONE_VMI.
+vm='{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"bench"},
+ "spec":{"domain":{"resources":{"requests":{"memory":"4Gi"}},"devices":{
+   "interfaces":[{"name":"default","passtBinding":{}}],
+   "gpus":[{"name":"gpu1","deviceName":"nvidia.com/TU104GL_Tesla_T4"},{"name":"gpu2","deviceName":"nvidia.com/TU104GL_Tesla_T4"}],
+   "hostDevices":[{"name":"vf1","deviceName":"mellanox.com/MT28800_VF"}]}}},
+ "status":{"runtimeUser":107}}'
+jq --argjson vm "$vm" '.annotations["kubevirt-vm-to-pod/vm"] = "bench" | del(.annotations["io.kubevirt.vm"])
+    | .process.env = ([.process.env[] | select(startswith("STANDALONE_VMI=") | not)] + ["STANDALONE_VMI=" + ($vm | tostring)])' \
+  tests/data/podman-configs/kube-play-compute-container.json >"$tmp/compute.json"
+jq '.annotations["kubevirt-vm-to-pod/vm"] = "bench" | del(.annotations["io.kubevirt.vm"])' \
+  tests/data/podman-configs/kube-play-sidecar-container.json >"$tmp/ignored.json"
+cat >"$tmp/hook.yaml" <<EOF
+permittedHostDevices:
+  pciHostDevices:
+  - pciVendorSelector: "10DE:1EB8"
+    resourceName: nvidia.com/TU104GL_Tesla_T4
+  - pciVendorSelector: "15B3:1018"
+    resourceName: mellanox.com/MT28800_VF
+allocation:
+  stateDir: $tmp/state
+EOF
+
+make_host() {  # N
+  local dest=$tmp/host-$1
+  python3 bench/sriov_host.py "$1" "$dest" >/dev/null
+  grep -v '^#' "$dest/dev.list" | while read -r type major minor path mode; do
+    [ -n "$type" ] || continue
+    mkdir -p "$dest$(dirname "$path")"
+    mknod -m "${mode:-0666}" "$dest$path" "$type" "$major" "$minor"
+  done
+}
+for n in 8 512 4096; do make_host "$n"; done
+
+# Each run must succeed: a refusal would measure the wrong thing.
+"$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml" <"$tmp/compute.json" | jq -e '.linux.devices | length >= 10' >/dev/null
+
+echo "label,runs,median_us,p95_us,max_rss_kib" >"$csv"
+measure() {  # LABEL INPUT COMMAND...
+  local label=$1 input=$2
+  shift 2
+  "$spawn" --label "$label" --input "$input" --runs "$runs" --warmup 50 -- "$@" | tee -a "$csv" >/dev/null
+}
+measure "floor (copy stdin to stdout)" "$tmp/compute.json" "$floor"
+measure "jq ." "$tmp/compute.json" "$(command -v jq)" .
+measure "hook: container it ignores" "$tmp/ignored.json" "$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml"
+for n in 8 512 4096; do
+  measure "hook: compute, $n PCI functions" "$tmp/compute.json" "$hook" --host-root "$tmp/host-$n" --config "$tmp/hook.yaml"
+done
+
+# The converter: one process per VM of the corpus, as scripts run it.
+conv_total=0 conv_count=0 conv_rss=0
+for vm_file in tests/data/kubevirt-examples/*.yaml; do
+  line=$("$spawn" --label "$(basename "$vm_file")" --input /dev/null --runs 20 --warmup 3 -- \
+    "$converter" "$vm_file" 2>/dev/null) || continue  # documents that do not convert
+  conv_total=$(awk -v a="$conv_total" -v b="$(cut -d, -f3 <<<"$line")" 'BEGIN { print a + b }')
+  conv_count=$((conv_count + 1))
+  rss=$(cut -d, -f5 <<<"$line")
+  [ "$rss" -gt "$conv_rss" ] && conv_rss=$rss
+done
+conv_mean=$(awk -v t="$conv_total" -v c="$conv_count" 'BEGIN { printf "%.1f", c ? t / c : 0 }')
+echo "converter: per VM over $conv_count corpus VMs (mean of medians),$conv_count,$conv_mean,,$conv_rss" >>"$csv"
+
+# Podman end to end: the hook injecting the three nodes against --device.
+podman_line=""
+if [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
+  # shellcheck source=../tests/e2e/lib.sh
+  . tests/e2e/lib.sh
+  E2E_BUILD_DIR=$build E2E_HOOK_BIN=$hook e2e_init bench >/dev/null
+  e2e_on_cleanup cleanup  # e2e_init replaced our EXIT trap with its own
+  img=$(e2e_image)
+  printf '{}\n' >"$E2E_TMP/hook.yaml"
+  e2e_write_hook kubevirt "$tmp/host-8" "$E2E_TMP/hook.yaml"
+  small='{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"bench"},"spec":{"domain":{"devices":{}}}}'
+  with_hook=() with_device=()
+  for ((i = 0; i < podman_runs; i++)); do  # interleaved, so drift hits both alike
+    t0=$(date +%s%N)
+    podman run --rm --network none --annotation "kubevirt-vm-to-pod/vm=bench" --env "STANDALONE_VMI=$small" "$img" true
+    t1=$(date +%s%N)
+    podman run --rm --network none --device "$tmp/host-8/dev/kvm:/dev/kvm" --device "$tmp/host-8/dev/net/tun:/dev/net/tun" \
+      --device "$tmp/host-8/dev/vhost-net:/dev/vhost-net" "$img" true
+    t2=$(date +%s%N)
+    with_hook+=($(((t1 - t0) / 1000)))
+    with_device+=($(((t2 - t1) / 1000)))
+  done
+  median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+  echo "podman run: hook injects kvm+tun+vhost-net,$podman_runs,$(median "${with_hook[@]}"),," >>"$csv"
+  echo "podman run: --device for the same nodes,$podman_runs,$(median "${with_device[@]}"),," >>"$csv"
+fi
+
+# The table, every figure also as a ratio to the floor.
+awk -F, -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
+  NR == 1 { next }
+  NR == 2 { floor = $3 }
+  { label[NR] = $1; runs[NR] = $2; med[NR] = $3; p95[NR] = $4; rss[NR] = $5; last = NR }
+  /^podman run: hook/ { ph = $3 } /^podman run: --device/ { pd = $3 }
+  END {
+    printf "%-52s %6s %11s %11s %8s %10s\n", "what", "runs", "median ms", "p95 ms", "x floor", "peak KiB"
+    for (i = 2; i <= last; i++) {
+      ratio = (label[i] ~ /^podman/) ? "" : sprintf("%.2f", med[i] / floor)
+      printf "%-52s %6s %11.3f %11s %8s %10s\n", label[i], runs[i], med[i] / 1000,
+             p95[i] == "" ? "" : sprintf("%.3f", p95[i] / 1000), ratio, rss[i]
+    }
+    if (ph && pd) printf "podman run with the hook / with --device: %.3f\n", ph / pd
+    printf "load average during the run: %s\n", load
+  }' "$csv"
+echo "CSV: $csv"

@@ -39,7 +39,7 @@ trap cleanup EXIT
 
 # Allocation state on a tmpfs, as /run is on a real host.
 mkdir -p "$tmp/state"
-if [ "$(id -u)" = 0 ]; then mount -t tmpfs -o size=16m tmpfs "$tmp/state"; fi
+if [ "$(id -u)" = 0 ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs "$tmp/state"; fi
 
 # Inputs: Podman 4.3.1's own configs (tests/data/podman-configs) with our
 # annotation; the compute container carries the VM in STANDALONE_VMI.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/log.hpp"
 
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -41,6 +42,10 @@ void open(const char* ident, bool to_stderr, bool to_syslog) {
     g_ident = ident;
     g_stderr = to_stderr;
     g_syslog = to_syslog;
+    // Without a syslog socket glibc would try to reconnect at every line
+    // (two failing syscalls a line); there is nobody to read them anyway.
+    struct stat st {};
+    if (g_syslog && (::stat("/dev/log", &st) != 0 || !S_ISSOCK(st.st_mode))) g_syslog = false;
     // LOG_NDELAY connects now, so a later failure to reach /dev/log cannot
     // surface in the middle of the work.
     if (g_syslog) ::openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);

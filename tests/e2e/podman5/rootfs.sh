@@ -17,8 +17,9 @@ set -euo pipefail
 # minbase + what the tests need: podman (pulls conmon, netavark, containers-
 # common), runc (our containers.conf's runtime), catatonit (Podman's pause
 # image), nftables (netavark's firewall, for tests that use a network),
-# busybox-static (the test image), python3-minimal (the syslog listener), jq.
-PACKAGES=podman,runc,catatonit,nftables,busybox-static,python3-minimal,jq
+# busybox-static (the test image), python3-minimal (the syslog listener), jq,
+# libpci3 (the hook dlopen()s libpci for PCI passthrough, so ldd cannot see it).
+PACKAGES=podman,runc,catatonit,nftables,busybox-static,python3-minimal,jq,libpci3
 SUITE=trixie
 # Bump when what is done to the tree after debootstrap changes.
 FORMAT=1

@@ -10,6 +10,7 @@
 #include "core/hook/device_requests.hpp"
 #include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/oci_config.hpp"
 #include "core/text.hpp"
 #include "hook/allocate.hpp"
@@ -67,7 +68,7 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
     }
     const auto& vm = *selection.vm;
     log::info(who + ": " + selection.reason);
-    if (!selection.marker.empty() && selection.marker != vm.name)
+    if (!selection.marker.empty() && selection.marker != kubevirt::vm_marker(vm.name))
         log::warning(who + ": annotation " + std::string(kVmAnnotation) + "=" + text::quoted(selection.marker) +
                      " names another VM than the spec (" + text::quoted(vm.name) + ")");
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 
-#include <nettle/sha1.h>
+#include "core/hash.hpp"
 
 namespace kvpod::kubevirt {
 namespace {
@@ -15,24 +15,18 @@ constexpr std::array<std::uint8_t, 16> kFirmwareNamespace = {0x6a, 0x1a, 0x24, 0
 }  // namespace
 
 std::string legacy_firmware_uuid(std::string_view vmi_name) {
-    sha1_ctx ctx;
-    sha1_init(&ctx);
-    sha1_update(&ctx, kFirmwareNamespace.size(), kFirmwareNamespace.data());
-    sha1_update(&ctx, vmi_name.size(), reinterpret_cast<const std::uint8_t*>(vmi_name.data()));
-    std::array<std::uint8_t, SHA1_DIGEST_SIZE> digest{};
-    sha1_digest(&ctx, digest.size(), digest.data());
+    auto digest = hash::sha1({std::string_view(reinterpret_cast<const char*>(kFirmwareNamespace.data()), kFirmwareNamespace.size()),
+                              vmi_name});
 
     // RFC 4122 section 4.3: the first 16 bytes, version 5, variant 10xx.
     digest[6] = static_cast<std::uint8_t>((digest[6] & 0x0f) | 0x50);
     digest[8] = static_cast<std::uint8_t>((digest[8] & 0x3f) | 0x80);
 
-    static constexpr char kHex[] = "0123456789abcdef";
+    std::string digits = hash::hex(digest.data(), 16);
     std::string out;
-    out.reserve(36);
-    for (std::size_t i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += kHex[digest[i] >> 4];
-        out += kHex[digest[i] & 0x0f];
+    for (std::size_t i = 0; i < digits.size(); i += 2) {
+        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+        out.append(digits, i, 2);
     }
     return out;
 }

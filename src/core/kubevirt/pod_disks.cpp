@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 
 namespace kvpod::kubevirt::pod {
@@ -48,7 +49,7 @@ void VolumeRenderer::image_volume(const std::string& name, const std::string& im
         add({{"name", name}, {"image", source}}, mount(name, mount_path, true));
         return;
     }
-    std::string claim = ctx_.name + "-" + name + "-" + sha1_hex(image).substr(0, 8);
+    std::string claim = ctx_.name + "-" + name + "-" + hash::sha1_hex(image).substr(0, 8);
     add({{"name", name}, {"persistentVolumeClaim", {{"claimName", claim}, {"readOnly", true}}}},
         mount(name, mount_path, true));
 

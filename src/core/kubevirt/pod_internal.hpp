@@ -75,10 +75,6 @@ bool wants_guaranteed_qos(const Json& spec);
 /// A resources.<kind>.<name> quantity; zero when absent.
 Quantity resource_of(const Json& spec, std::string_view kind, std::string_view name);
 
-std::string sha1_hex(std::string_view data);
-/// CalculateVirtualMachineInstanceID: the name, or for names over 63
-/// characters its first 54, "-" and 8 hex digits of its SHA-1.
-std::string truncated_id(std::string_view name);
 
 // ---- the parts ----
 

@@ -164,7 +164,6 @@ Json render_pod(const Json& vmi, const ConvertOptions& options, Diagnostics& dia
     return render_launcher_pod(vmi, options, pod_options, diagnostics).pod;
 }
 
-std::string vm_marker(std::string_view vm_name) { return pod::truncated_id(vm_name); }
 
 PodmanVersion parse_podman_version(std::string_view text) {
     auto parts = text::split(text, '.');

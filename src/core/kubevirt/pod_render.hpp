@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/kubevirt/names.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,10 +71,5 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
 /// anything else → Never. `vm` is the VirtualMachine document; nullptr (a
 /// VMI) gives Never, as KubeVirt never restarts a VMI.
 std::string restart_policy_for(const Json* vm, Diagnostics& diagnostics);
-
-/// The value of the pod annotation kubevirt-vm-to-pod/vm: the VM name, or
-/// for names over 63 characters its first 54, "-" and 8 hex digits of its
-/// SHA-1 (the rule KubeVirt uses for the vmi.kubevirt.io/id label).
-std::string vm_marker(std::string_view vm_name);
 
 }  // namespace kvpod::kubevirt

@@ -4,6 +4,7 @@
 // ignores nodeSelector and affinity; they are kept because they say what
 // host the VM needs, and the same Pod reads right next to KubeVirt's.
 #include "core/hook/selection.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/kubevirt/pod_internal.hpp"
 #include "core/text.hpp"
 
@@ -42,17 +43,12 @@ void reject_label(Json& affinity, const std::string& label) {
 
 }  // namespace
 
-std::string truncated_id(std::string_view name) {
-    if (name.size() <= 63) return std::string(name);
-    return std::string(name.substr(0, 54)) + "-" + sha1_hex(name).substr(0, 8);
-}
-
 Json pod_labels(const Context& ctx, const std::string& hostname) {
     Json labels = object_at(ctx.vmi, {"metadata", "labels"});
     labels["kubevirt.io"] = "virt-launcher";
     labels["kubevirt.io/created-by"] = ctx.uid;
     labels["vm.kubevirt.io/name"] = hostname;
-    labels["vmi.kubevirt.io/id"] = truncated_id(ctx.name);
+    labels["vmi.kubevirt.io/id"] = instance_id(ctx.name);
     const Json& annotations = object_at(ctx.vmi, {"metadata", "annotations"});
     if (auto it = annotations.find("sidecar.istio.io/inject"); it != annotations.end())
         labels["sidecar.istio.io/inject"] = *it;

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // Readers of the defaulted VMI shared by the pod_*.cpp parts.
-#include <nettle/sha1.h>
-
 #include "core/kubevirt/pod_internal.hpp"
 
 namespace kvpod::kubevirt::pod {
@@ -71,19 +69,5 @@ bool wants_guaranteed_qos(const Json& spec) {
     return memory && cpu;
 }
 
-std::string sha1_hex(std::string_view data) {
-    sha1_ctx ctx;
-    sha1_init(&ctx);
-    sha1_update(&ctx, data.size(), reinterpret_cast<const std::uint8_t*>(data.data()));
-    std::uint8_t digest[SHA1_DIGEST_SIZE];
-    sha1_digest(&ctx, SHA1_DIGEST_SIZE, digest);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::uint8_t b : digest) {
-        out += hex[b >> 4];
-        out += hex[b & 0xf];
-    }
-    return out;
-}
 
 }  // namespace kvpod::kubevirt::pod

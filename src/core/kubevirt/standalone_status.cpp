@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 
-#include <nettle/sha2.h>
+#include "core/hash.hpp"
 
 #include "core/kubevirt/network_defaults.hpp"
 #include "core/kubevirt/spec_json.hpp"
@@ -15,17 +15,7 @@ namespace {
 constexpr std::uint32_t kNonRootUser = 107;
 
 std::string hashed_interface_name(const std::string& network_name) {
-    sha256_ctx ctx;
-    sha256_init(&ctx);
-    sha256_update(&ctx, network_name.size(), reinterpret_cast<const std::uint8_t*>(network_name.data()));
-    std::array<std::uint8_t, SHA256_DIGEST_SIZE> digest{};
-    sha256_digest(&ctx, digest.size(), digest.data());
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (auto byte : digest) {
-        hex += kHex[byte >> 4];
-        hex += kHex[byte & 0x0f];
-    }
+    std::string hex = hash::sha256_hex(network_name);
     // The kernel's 15-character limit, less the "-nic" suffix bridge binding adds.
     return "pod" + hex.substr(0, 11);
 }

@@ -12,6 +12,7 @@
 #include "core/hook/selection.hpp"
 #include "core/kubevirt/names.hpp"
 #include "core/oci_config.hpp"
+#include "core/oci_partial.hpp"
 #include "core/text.hpp"
 #include "hook/allocate.hpp"
 #include "hook/device_flow.hpp"
@@ -45,6 +46,26 @@ void log_plan(const std::string& who, const DevicePlan& plan) {
     for (const auto& note : plan.notes) log::info(who + ": " + note);
 }
 
+/// The plan's patch and the launcher's seccomp additions; true when the
+/// seccomp profile changed.
+bool patch_config(nlohmann::json& oci_config, const oci::Patch& patch, const std::string& who, bool log_changes) {
+    oci::apply(oci_config, patch);
+    auto architectures = seccomp_architectures(oci_config);
+    bool changed = false;
+    for (const auto& syscall : launcher_extra_syscalls()) {
+        auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
+        if (log_changes) log::info(who + ": seccomp " + syscall + ": " + change.why);
+        changed = changed || change.changed;
+    }
+    return changed;
+}
+
+nlohmann::json parse_whole(std::string_view input, const HookConfig& config) {
+    return with_context("reading the runtime config from stdin", [&] {
+        return document::parse_json(input, "config.json", config.config_limits);
+    });
+}
+
 }  // namespace
 
 HookConfig load_config(const std::string& path) {
@@ -56,9 +77,12 @@ HookConfig load_config(const std::string& path) {
 }
 
 std::string run_precreate(std::string_view input, const RunOptions& options, const HookConfig& config) {
-    auto oci_config = with_context("reading the runtime config from stdin", [&] {
-        return document::parse_json(input, "config.json", config.config_limits);
-    });
+    // The fast path parses only the members the hook reads; text it cannot
+    // vouch for is parsed whole, as before, which reports any error.
+    auto partial = oci::PartialConfig::read(input, config.config_limits);
+    nlohmann::json whole;
+    if (!partial) whole = parse_whole(input, config);
+    nlohmann::json& oci_config = partial ? partial->json() : whole;
     auto facts = oci::read_facts(oci_config);
     std::string who = "container " + short_id(facts.container_id);
     auto selection = select(facts, config.spec_limits);
@@ -93,13 +117,17 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
         refusal.context("refusing to start VM " + text::quoted(vm.name));
         throw refusal;
     }
-    oci::apply(oci_config, plan.patch);
-    auto architectures = seccomp_architectures(oci_config);
-    for (const auto& syscall : launcher_extra_syscalls()) {
-        auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
-        log::info(who + ": seccomp " + syscall + ": " + change.why);
+    bool logged = false;
+    if (partial && partial->load_for_patch()) {
+        bool seccomp_changed = patch_config(oci_config, plan.patch, who, true);
+        if (auto output = partial->write_back(seccomp_changed)) return *output;
+        logged = true;
     }
-    return oci_config.dump() + "\n";
+    // The patch is pure, so redoing it on the whole config after the
+    // allocation is safe; it happens only when the fast path cannot place a change.
+    if (partial) whole = parse_whole(input, config);
+    patch_config(whole, plan.patch, who, !logged);
+    return whole.dump() + "\n";
 }
 
 }  // namespace kvpod::hook

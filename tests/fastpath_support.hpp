@@ -36,10 +36,12 @@ struct PathResult {
     bool operator==(const PathResult&) const = default;
 };
 
-inline bool patch_json(nlohmann::json& config, const oci::Patch& patch) {
+/// The hook's patch steps; tells `partial` how the seccomp rules changed.
+inline void patch_json(nlohmann::json& config, const oci::Patch& patch, oci::PartialConfig* partial = nullptr) {
     (void)oci::read_facts(config);  // the hook reads facts first: same errors first
     oci::apply(config, patch);
-    return hook::allow_syscall(config, "userfaultfd", {{"SCMP_ARCH_X86_64", 323}}).changed;
+    auto change = hook::allow_syscall(config, "userfaultfd", {{"SCMP_ARCH_X86_64", 323}});
+    if (partial) partial->note_rules_change(change.removed, change.appended);
 }
 
 inline PathResult slow_path(std::string_view text, const oci::Patch& patch, const document::Limits& limits = {}) {
@@ -59,9 +61,9 @@ inline std::optional<PathResult> fast_path(std::string_view text, const oci::Pat
     if (!partial) return std::nullopt;
     try {
         (void)oci::read_facts(partial->json());
-        if (!partial->load_for_patch()) return std::nullopt;
-        bool seccomp_changed = patch_json(partial->json(), patch);
-        auto output = partial->write_back(seccomp_changed);
+        if (!partial->load_for_patch({"userfaultfd"})) return std::nullopt;
+        patch_json(partial->json(), patch, &*partial);
+        auto output = partial->write_back();
         if (!output) return std::nullopt;
         return PathResult{*output, {}};
     } catch (const Error& e) {

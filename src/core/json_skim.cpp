@@ -20,7 +20,10 @@ constexpr std::array<FieldInfo, kFieldCount> kFields = {{
     {Field::Linux, "devices", false},
     {Field::Linux, "resources", true},
     {Field::LinuxResources, "devices", false},
-    {Field::Linux, "seccomp", false},
+    {Field::Linux, "seccomp", true},
+    {Field::LinuxSeccomp, "defaultAction", false},
+    {Field::LinuxSeccomp, "architectures", false},
+    {Field::LinuxSeccomp, "syscalls", false},
 }};
 
 /// Not a recorded field: its value (and everything in it) is only checked.
@@ -49,6 +52,7 @@ public:
         std::size_t field = static_cast<std::size_t>(Field::Root);
         for (;;) {
             skip_blanks();
+            if (in_seccomp_rules()) skim_.seccomp_rules.emplace_back(pos_, pos_);
             Step step = value(field);
             if (step == Step::Fail) return false;
             if (step == Step::Opened) {
@@ -70,6 +74,7 @@ public:
                 if (pos_ >= text_.size()) return false;
                 Frame& top = stack_.back();
                 if (top.object && recorded_container(top.field)) skim_.members[top.field].back().value_end = value_end;
+                if (in_seccomp_rules()) skim_.seccomp_rules.back().second = value_end;
                 char c = text_[pos_++];
                 if (c == ',') {
                     if (top.object) {
@@ -105,6 +110,11 @@ private:
     }
 
     static bool recorded_container(std::size_t field) { return field != kNone && kFields[field].container; }
+
+    bool in_seccomp_rules() const {
+        return !stack_.empty() && !stack_.back().object &&
+               stack_.back().field == static_cast<std::size_t>(Field::SeccompSyscalls);
+    }
 
     bool count_node() { return ++nodes_ <= limits_.max_nodes; }
 

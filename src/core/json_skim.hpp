@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/document.hpp"
@@ -16,9 +17,12 @@
 /// means "take the slow path", which then reports the exact error.
 namespace kvpod::json_skim {
 
-/// The members whose places are recorded. Process, Linux and LinuxResources
-/// are containers: their own members are recorded too, and new members can
-/// be inserted into them. The others are leaves: replaced as a whole.
+/// The members whose places are recorded. Root, Process, Linux,
+/// LinuxResources and LinuxSeccomp are containers: their own members are
+/// recorded too, and new members can be inserted into them. The others are
+/// leaves: replaced as a whole. SeccompSyscalls (most of a Podman config)
+/// has its elements recorded too, so that only the rules that matter need
+/// to be parsed.
 enum class Field : std::size_t {
     Root,
     Annotations,
@@ -33,6 +37,9 @@ enum class Field : std::size_t {
     LinuxResources,
     LinuxResourcesDevices,
     LinuxSeccomp,
+    SeccompDefaultAction,
+    SeccompArchitectures,
+    SeccompSyscalls,
     Count,
 };
 
@@ -69,6 +76,8 @@ struct Skim {
     /// Members of the container fields (Root, Process, Linux, LinuxResources),
     /// so that a new member can be put where a sorted dump would have it.
     std::array<std::vector<Member>, kFieldCount> members;
+    /// [begin, end) of each element of SeccompSyscalls when it is an array.
+    std::vector<std::pair<std::size_t, std::size_t>> seccomp_rules;
     const Place& operator[](Field f) const { return places[static_cast<std::size_t>(f)]; }
     const std::vector<Member>& members_of(Field f) const { return members[static_cast<std::size_t>(f)]; }
 };

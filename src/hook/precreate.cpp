@@ -46,18 +46,17 @@ void log_plan(const std::string& who, const DevicePlan& plan) {
     for (const auto& note : plan.notes) log::info(who + ": " + note);
 }
 
-/// The plan's patch and the launcher's seccomp additions; true when the
-/// seccomp profile changed.
-bool patch_config(nlohmann::json& oci_config, const oci::Patch& patch, const std::string& who, bool log_changes) {
+/// Applies the plan's patch and the launcher's seccomp additions; tells
+/// `partial` (when patching one) how the seccomp rules changed.
+void patch_config(nlohmann::json& oci_config, const oci::Patch& patch, const std::string& who, bool log_changes,
+                  oci::PartialConfig* partial) {
     oci::apply(oci_config, patch);
     auto architectures = seccomp_architectures(oci_config);
-    bool changed = false;
     for (const auto& syscall : launcher_extra_syscalls()) {
         auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
         if (log_changes) log::info(who + ": seccomp " + syscall + ": " + change.why);
-        changed = changed || change.changed;
+        if (partial) partial->note_rules_change(change.removed, change.appended);
     }
-    return changed;
 }
 
 nlohmann::json parse_whole(std::string_view input, const HookConfig& config) {
@@ -118,15 +117,15 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
         throw refusal;
     }
     bool logged = false;
-    if (partial && partial->load_for_patch()) {
-        bool seccomp_changed = patch_config(oci_config, plan.patch, who, true);
-        if (auto output = partial->write_back(seccomp_changed)) return *output;
+    if (partial && partial->load_for_patch(launcher_extra_syscalls())) {
+        patch_config(oci_config, plan.patch, who, true, &*partial);
+        if (auto output = partial->write_back()) return *output;
         logged = true;
     }
     // The patch is pure, so redoing it on the whole config after the
     // allocation is safe; it happens only when the fast path cannot place a change.
     if (partial) whole = parse_whole(input, config);
-    patch_config(whole, plan.patch, who, !logged);
+    patch_config(whole, plan.patch, who, !logged, nullptr);
     return whole.dump() + "\n";
 }
 

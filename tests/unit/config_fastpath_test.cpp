@@ -79,6 +79,23 @@ TEST_CASE("fast path: variations of the compute container's config") {
         {"no seccomp", [](Json& c) { c["linux"].erase("seccomp"); }},
         {"seccomp default ALLOW", [](Json& c) { c["linux"]["seccomp"] = Json::parse(R"({"defaultAction":"SCMP_ACT_ALLOW"})"); }},
         {"seccomp without syscalls", [](Json& c) { c["linux"]["seccomp"].erase("syscalls"); }},
+        {"userfaultfd alone in a deny rule (the rule goes)",
+         [](Json& c) { c["linux"]["seccomp"]["syscalls"].insert(c["linux"]["seccomp"]["syscalls"].begin() + 1, Json::parse(R"({"names":["userfaultfd"],"action":"SCMP_ACT_ERRNO"})")); }},
+        {"userfaultfd among others in deny rules, first and last",
+         [](Json& c) {
+             auto& rules = c["linux"]["seccomp"]["syscalls"];
+             rules.insert(rules.begin(), Json::parse(R"({"names":["bpf","userfaultfd"],"action":"SCMP_ACT_ERRNO"})"));
+             rules.push_back(Json::parse(R"({"names":["userfaultfd"],"action":"SCMP_ACT_KILL"})"));
+         }},
+        {"userfaultfd already allowed", [](Json& c) { c["linux"]["seccomp"]["syscalls"].push_back(Json::parse(R"({"names":["userfaultfd"],"action":"SCMP_ACT_ALLOW"})")); }},
+        {"userfaultfd denied with arguments", [](Json& c) { c["linux"]["seccomp"]["syscalls"].push_back(Json::parse(R"({"names":["userfaultfd"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"op":"SCMP_CMP_EQ","value":1}]})")); }},
+        {"userfaultfd spelled with an escape", [](Json& c) { c["linux"]["seccomp"]["syscalls"].push_back(Json::parse(R"({"names":["userfaultf\u0064"],"action":"SCMP_ACT_ERRNO"})")); }},
+        {"only the rule that denies userfaultfd", [](Json& c) { c["linux"]["seccomp"]["syscalls"] = Json::parse(R"([{"names":["userfaultfd"],"action":"SCMP_ACT_ERRNO"}])"); }},
+        {"empty syscalls", [](Json& c) { c["linux"]["seccomp"]["syscalls"] = Json::array(); }},
+        {"syscalls not an array", [](Json& c) { c["linux"]["seccomp"]["syscalls"] = Json::object(); }},
+        {"non-object rules", [](Json& c) { c["linux"]["seccomp"]["syscalls"] = Json::parse(R"([1,"userfaultfd",null,{"names":"userfaultfd"}])"); }},
+        {"ALLOW default with a rule denying userfaultfd",
+         [](Json& c) { c["linux"]["seccomp"] = Json::parse(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO"},{"names":["userfaultfd"],"action":"SCMP_ACT_ERRNO"}]})"); }},
         {"only process", [](Json& c) { c = Json{{"process", c["process"]}}; }},
         {"escapes and floats elsewhere", [](Json& c) { c["x"] = Json::parse(R"({"s":"a\"\\\/\b\f\n\r\t\u003c","f":-0.5,"n":[null,true,false,0]})"); }},
     };

@@ -37,6 +37,14 @@ std::size_t child_of(std::size_t parent, std::string_view key) {
     return kNone;
 }
 
+/// Bytes a string may hold as they are: printable ASCII but the quote and
+/// the backslash.
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return plain;
+}();
+
 /// Numbers longer than this are left to the slow path: only they could
 /// overflow a double there (an error) or lose digits differently.
 constexpr std::size_t kMaxNumberLength = 40;
@@ -202,7 +210,12 @@ private:
 
     bool string(bool* escaped) {
         ++pos_;  // the opening quote
-        while (pos_ < text_.size()) {
+        const char* data = text_.data();
+        const std::size_t size = text_.size();
+        while (pos_ < size) {
+            // Most of a config is plain string bytes: skip them in a tight loop.
+            while (pos_ < size && kPlain[static_cast<unsigned char>(data[pos_])]) ++pos_;
+            if (pos_ >= size) return false;
             auto c = static_cast<unsigned char>(text_[pos_++]);
             if (c == '"') return true;
             // UTF-8 is left to the slow path, which validates it.

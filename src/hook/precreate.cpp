@@ -71,7 +71,9 @@ HookConfig load_config(const std::string& path) {
     return with_context("loading the hook configuration", [&] {
         auto text = host::read_file(path, 1024 * 1024, true);
         if (!text) return HookConfig{};
-        return parse_hook_config(document::parse_yaml(*text, path), path);
+        // JSON is YAML too, but yaml-cpp takes ~0.5M instructions for a few
+        // lines: a file that starts with { is read as JSON (same data model).
+        return parse_hook_config(document::parse_json_or_yaml(*text, path), path);
     });
 }
 

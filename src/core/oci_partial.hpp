@@ -22,7 +22,8 @@ public:
     /// The partial document with annotations, process.env, mounts and
     /// linux.cgroupsPath (what read_facts needs), or nullopt when
     /// json_skim::skim() finds the text not eligible: the caller then parses
-    /// the whole text the usual way, which reports any error.
+    /// the whole text the usual way, which reports any error. The result
+    /// refers to `text`, which must outlive it.
     static std::optional<PartialConfig> read(std::string_view text, const document::Limits& limits);
 
     /// The partial document: the recorded members at their usual paths.

@@ -75,26 +75,41 @@ RunDir run_dir_from_mounts(const Json& config) {
     return {};
 }
 
-std::int64_t integer_at(const Json& entry, const char* key, std::string_view pointer) {
+/// An element of a list in the config, for messages: its pointer is only
+/// spelled out when there is an error (the hook checks every rule for every
+/// node, and building the text each time was most of the patch's cost).
+struct Element {
+    std::string_view list;  ///< "/linux/devices"
+    std::size_t index;
+    std::string pointer() const { return std::string(list) + "/" + std::to_string(index); }
+};
+
+std::int64_t integer_at(const Json& entry, const char* key, const Element& at) {
     auto it = entry.find(key);
     if (it == entry.end()) return -1;  // wildcard in cgroup rules
-    if (!it->is_number_integer()) wrong_type(std::string(pointer) + "/" + key, "an integer", *it);
+    if (!it->is_number_integer()) wrong_type(at.pointer() + "/" + key, "an integer", *it);
     return it->get<std::int64_t>();
 }
 
-bool same_node(const Json& entry, const DeviceNode& node, std::string_view pointer) {
+bool same_node(const Json& entry, const DeviceNode& node, const Element& pointer) {
     return entry.value("type", "") == std::string(1, node.type) && integer_at(entry, "major", pointer) == node.major &&
            integer_at(entry, "minor", pointer) == node.minor;
 }
 
 void add_device(Json& devices, const DeviceNode& node) {
-    Json wanted = {{"path", node.path},   {"type", std::string(1, node.type)},
-                   {"major", node.major}, {"minor", node.minor},
-                   {"fileMode", node.file_mode & 0777u}, {"uid", node.uid}, {"gid", node.gid}};
+    // Member by member: nlohmann's initializer lists copy every value twice.
+    Json wanted = Json::object();
+    wanted["path"] = node.path;
+    wanted["type"] = std::string(1, node.type);
+    wanted["major"] = node.major;
+    wanted["minor"] = node.minor;
+    wanted["fileMode"] = node.file_mode & 0777u;
+    wanted["uid"] = node.uid;
+    wanted["gid"] = node.gid;
     for (std::size_t i = 0; i < devices.size(); ++i) {
         auto& entry = devices[i];
-        std::string pointer = "/linux/devices/" + std::to_string(i);
-        if (!entry.is_object()) wrong_type(pointer, "an object", entry);
+        Element pointer{"/linux/devices", i};
+        if (!entry.is_object()) wrong_type(pointer.pointer(), "an object", entry);
         if (entry.value("path", "") != node.path) continue;
         // An equivalent node is kept as it is: Podman's own --device entries
         // carry the file-type bits in fileMode, which runc strips.
@@ -104,7 +119,7 @@ void add_device(Json& devices, const DeviceNode& node) {
     devices.push_back(std::move(wanted));
 }
 
-bool covers(const Json& rule, const CgroupAllow& allow, std::string_view pointer) {
+bool covers(const Json& rule, const CgroupAllow& allow, const Element& pointer) {
     if (!rule.value("allow", false)) return false;
     std::string type = rule.value("type", "a");
     if (type != "a" && type != std::string(1, allow.type)) return false;
@@ -127,12 +142,14 @@ void add_allow_rule(Json& rules, const CgroupAllow& allow) {
         if (!rules[i].value("allow", false)) last_deny = i, any_deny = true;
     }
     for (std::size_t i = any_deny ? last_deny + 1 : 0; i < rules.size(); ++i)
-        if (covers(rules[i], allow, "/linux/resources/devices/" + std::to_string(i))) return;
-    rules.push_back({{"allow", true},
-                     {"type", std::string(1, allow.type)},
-                     {"major", allow.major},
-                     {"minor", allow.minor},
-                     {"access", allow.access}});
+        if (covers(rules[i], allow, Element{"/linux/resources/devices", i})) return;
+    Json rule = Json::object();
+    rule["allow"] = true;
+    rule["type"] = std::string(1, allow.type);
+    rule["major"] = allow.major;
+    rule["minor"] = allow.minor;
+    rule["access"] = allow.access;
+    rules.push_back(std::move(rule));
 }
 
 void set_env(Json& env, const std::string& name, const std::string& value) {

@@ -12,6 +12,7 @@
 #include "core/hook/selection.hpp"
 #include "core/kubevirt/names.hpp"
 #include "core/oci_config.hpp"
+#include "core/oci_partial.hpp"
 #include "core/text.hpp"
 #include "hook/allocate.hpp"
 #include "hook/device_flow.hpp"
@@ -45,20 +46,44 @@ void log_plan(const std::string& who, const DevicePlan& plan) {
     for (const auto& note : plan.notes) log::info(who + ": " + note);
 }
 
+/// Applies the plan's patch and the launcher's seccomp additions; tells
+/// `partial` (when patching one) how the seccomp rules changed.
+void patch_config(nlohmann::json& oci_config, const oci::Patch& patch, const std::string& who, bool log_changes,
+                  oci::PartialConfig* partial) {
+    oci::apply(oci_config, patch);
+    auto architectures = seccomp_architectures(oci_config);
+    for (const auto& syscall : launcher_extra_syscalls()) {
+        auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
+        if (log_changes) log::info(who + ": seccomp " + syscall + ": " + change.why);
+        if (partial) partial->note_rules_change(change.removed, change.appended);
+    }
+}
+
+nlohmann::json parse_whole(std::string_view input, const HookConfig& config) {
+    return with_context("reading the runtime config from stdin", [&] {
+        return document::parse_json(input, "config.json", config.config_limits);
+    });
+}
+
 }  // namespace
 
 HookConfig load_config(const std::string& path) {
     return with_context("loading the hook configuration", [&] {
         auto text = host::read_file(path, 1024 * 1024, true);
         if (!text) return HookConfig{};
-        return parse_hook_config(document::parse_yaml(*text, path), path);
+        // JSON is YAML too, but yaml-cpp takes ~0.5M instructions for a few
+        // lines: a file that starts with { is read as JSON (same data model).
+        return parse_hook_config(document::parse_json_or_yaml(*text, path), path);
     });
 }
 
 std::string run_precreate(std::string_view input, const RunOptions& options, const HookConfig& config) {
-    auto oci_config = with_context("reading the runtime config from stdin", [&] {
-        return document::parse_json(input, "config.json", config.config_limits);
-    });
+    // The fast path parses only the members the hook reads; text it cannot
+    // vouch for is parsed whole, as before, which reports any error.
+    auto partial = oci::PartialConfig::read(input, config.config_limits);
+    nlohmann::json whole;
+    if (!partial) whole = parse_whole(input, config);
+    nlohmann::json& oci_config = partial ? partial->json() : whole;
     auto facts = oci::read_facts(oci_config);
     std::string who = "container " + short_id(facts.container_id);
     auto selection = select(facts, config.spec_limits);
@@ -93,13 +118,17 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
         refusal.context("refusing to start VM " + text::quoted(vm.name));
         throw refusal;
     }
-    oci::apply(oci_config, plan.patch);
-    auto architectures = seccomp_architectures(oci_config);
-    for (const auto& syscall : launcher_extra_syscalls()) {
-        auto change = allow_syscall(oci_config, syscall, host::resolve_syscall(syscall, architectures));
-        log::info(who + ": seccomp " + syscall + ": " + change.why);
+    bool logged = false;
+    if (partial && partial->load_for_patch(launcher_extra_syscalls())) {
+        patch_config(oci_config, plan.patch, who, true, &*partial);
+        if (auto output = partial->write_back()) return *output;
+        logged = true;
     }
-    return oci_config.dump() + "\n";
+    // The patch is pure, so redoing it on the whole config after the
+    // allocation is safe; it happens only when the fast path cannot place a change.
+    if (partial) whole = parse_whole(input, config);
+    patch_config(whole, plan.patch, who, !logged, nullptr);
+    return whole.dump() + "\n";
 }
 
 }  // namespace kvpod::hook

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/hook/host_text.hpp"
@@ -78,19 +79,61 @@ void read_groups(const HostRoot& root, hook::HostInventory& inventory) {
     }
 }
 
+/// IDs, class and NUMA node from the same sysfs files libpci's sysfs method
+/// reads, through the rooted seam. A function whose files cannot be read is
+/// skipped with a warning, as libpci's ident() does.
+std::optional<PciIdent> sysfs_ident(const HostRoot& root, const PciAddress& address,
+                                    std::vector<std::string>& warnings) {
+    std::string dir = kPciDevices + address.str() + "/";
+    auto number = [&](const char* file, bool optional) -> std::optional<std::int64_t> {
+        std::string problem;
+        try {
+            auto text = root.read_text(dir + file, 64);
+            if (!text) {
+                if (optional) return -1;
+                problem = "No such file or directory";
+            } else if (auto n = hook::parse_sysfs_number(*text)) {
+                return n;
+            } else {
+                problem = "not a number: " + text::quoted(text::trim(*text));
+            }
+        } catch (const Error& e) {
+            problem = e.what_failed();
+        }
+        warnings.push_back("sysfs: " + dir + file + ": " + problem + " (" + address.str() + " skipped)");
+        return std::nullopt;
+    };
+    auto vendor = number("vendor", false);
+    if (!vendor) return std::nullopt;
+    auto device = number("device", false);
+    if (!device) return std::nullopt;
+    auto device_class = number("class", false);
+    if (!device_class) return std::nullopt;
+    auto numa = number("numa_node", true);
+    if (!numa) return std::nullopt;
+    return PciIdent{static_cast<std::uint16_t>(*vendor), static_cast<std::uint16_t>(*device),
+                    static_cast<std::uint16_t>(*device_class >> 8), static_cast<int>(*numa)};
+}
+
 void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::HostInventory& inventory) {
-    std::string ids = root.root() == "/" ? std::string(kPciIds) : root.real_path(kPciIds);
-    PciLibrary pci(root.real_path("/sys/bus/pci"), ids);
+    // libpci (dlopen'ed with libudev and libz: a third of a precreate run)
+    // is needed only to scan the whole bus or to name devices; the bound
+    // candidates' IDs are four small sysfs files.
+    std::optional<PciLibrary> pci;
+    if (query.complete || query.names) {
+        std::string ids = root.root() == "/" ? std::string(kPciIds) : root.real_path(kPciIds);
+        pci.emplace(root.real_path("/sys/bus/pci"), ids);
+    }
     std::map<PciAddress, std::string> drivers;  // known from the enumeration when not complete
     if (query.complete) {
         // A tree without PCI (a container, a test root) has nothing to scan.
         if (root.exists("/sys/bus/pci/devices"))
-            for (const auto& address : pci.scan()) drivers.emplace(address, std::string());
+            for (const auto& address : pci->scan()) drivers.emplace(address, std::string());
     } else {
         drivers = bound_candidates(root);
     }
     for (const auto& [address, known_driver] : drivers) {
-        auto ident = pci.ident(address);
+        auto ident = pci ? pci->ident(address) : sysfs_ident(root, address, inventory.warnings);
         if (!ident) continue;
         bool wanted = query.matches(ident->vendor, ident->device, ident->device_class);
         if (!wanted && !query.complete) continue;
@@ -110,11 +153,12 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
         if (wanted) {
             read_links(root, f);
             read_gpu_facts(root, f);
-            if (query.names) f.name = pci.device_name(f.vendor, f.device);
+            if (query.names) f.name = pci->device_name(f.vendor, f.device);
         }
         inventory.functions.push_back(std::move(f));
     }
-    for (const auto& w : pci.warnings()) inventory.warnings.push_back(w);
+    if (pci)
+        for (const auto& w : pci->warnings()) inventory.warnings.push_back(w);
     read_mig_minors(root, inventory);
     read_groups(root, inventory);
     if (query.complete) inventory.iommu_enabled = !root.list_dir("/sys/kernel/iommu_groups").empty();

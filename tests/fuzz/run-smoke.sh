@@ -16,7 +16,7 @@ ninja -C "$dir" -j "$(nproc)" >/dev/null
 status=0
 mkdir -p "$dir/crashes"
 for harness in "$dir"/tests/fuzz/fuzz-*; do
-  [ -x "$harness" ] || continue
+  [ -f "$harness" ] && [ -x "$harness" ] || continue  # not meson's fuzz-*.p object folders
   name=${harness##*/fuzz-}
   work=$(mktemp -d)
   log="$dir/fuzz-$name.log"

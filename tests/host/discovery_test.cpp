@@ -218,3 +218,47 @@ TEST_CASE("a node that is not a device node concerns only the device that needs 
     CHECK(inv.node_problems.at("/dev/vfio/20") == "is a symbolic link, not a device node");
     CHECK(node_text(inv, "/dev/vfio/21") == "c 243:2");
 }
+
+TEST_CASE("without names the candidates' IDs come from sysfs text, exactly as libpci reads them") {
+    if (!FakeRoot::can_mknod()) return;
+    for (const char* name : {"nvidia-t4-vfio", "nvidia-two-gpus", "numa-topology", "intel-igpu", "amd-gpu",
+                             "sriov-nic-64vfs", "grid-t4-mdev", "nvidia-a100-mig", "group-not-viable"}) {
+        CAPTURE(name);
+        FixtureRoot fixture(name);
+        InventoryQuery q;
+        q.pci = true;
+        q.any_display = true;
+        q.vendors = {0x10de, 0x1002, 0x8086, 0x15b3};
+        auto from_sysfs = discover_devices(HostRoot(fixture.path()), q);
+        q.names = true;  // names need libpci, which then reads the IDs too
+        auto from_libpci = discover_devices(HostRoot(fixture.path()), q);
+        CHECK(bdfs(from_sysfs) == bdfs(from_libpci));
+        CHECK_FALSE(from_sysfs.functions.empty());
+        for (std::size_t i = 0; i < std::min(from_sysfs.functions.size(), from_libpci.functions.size()); ++i) {
+            const auto& a = from_sysfs.functions[i];
+            const auto& b = from_libpci.functions[i];
+            CAPTURE(a.bdf());
+            CHECK(a.vendor == b.vendor);
+            CHECK(a.device == b.device);
+            CHECK(a.device_class == b.device_class);
+            CHECK(a.numa_node == b.numa_node);
+            CHECK(a.driver == b.driver);
+            CHECK(a.iommu_group == b.iommu_group);
+            CHECK(a.name.empty());
+        }
+    }
+}
+
+TEST_CASE("without names a function whose sysfs IDs are unreadable is skipped with a warning") {
+    if (!FakeRoot::can_mknod()) return;
+    FixtureRoot fixture("numa-topology");
+    const std::string dev = "/sys/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0";
+    std::filesystem::remove(fixture.path() + dev + "/vendor");
+    std::filesystem::remove(fixture.path() + "/sys/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:10.0/0000:84:00.0/class");
+    fixture.fake().file("/sys/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:10.0/0000:84:00.0/class", "VGA\n");
+    auto inv = discover_devices(HostRoot(fixture.path()), vendor_query(0x10de));
+    CHECK(bdfs(inv) == std::vector<std::string>{"0000:1b:00.0", "0000:af:00.0"});
+    CHECK(inv.warnings == std::vector<std::string>{
+                              "sysfs: /sys/bus/pci/devices/0000:83:00.0/vendor: No such file or directory (0000:83:00.0 skipped)",
+                              "sysfs: /sys/bus/pci/devices/0000:84:00.0/class: not a number: 'VGA' (0000:84:00.0 skipped)"});
+}

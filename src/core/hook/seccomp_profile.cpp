@@ -41,7 +41,7 @@ std::vector<std::string> seccomp_architectures(const Json& config) {
 }
 
 SeccompChange allow_syscall(Json& config, const std::string& syscall, const SyscallNumbers& numbers) {
-    SeccompChange change{syscall, false, {}};
+    SeccompChange change{syscall, false, {}, {}, false};
     auto linux = config.find("linux");
     if (linux == config.end() || !linux->is_object() || !linux->contains("seccomp") || !(*linux)["seccomp"].is_object()) {
         change.why = "no seccomp profile";
@@ -72,6 +72,7 @@ SeccompChange allow_syscall(Json& config, const std::string& syscall, const Sysc
     bool already_allowed = false;
     Json kept = Json::array();
     for (auto& rule : rules) {
+        change.removed.push_back(false);
         if (!rule.is_object() || !lists(rule, syscall) || !unconditional(rule)) {
             kept.push_back(std::move(rule));
             continue;
@@ -86,7 +87,10 @@ SeccompChange allow_syscall(Json& config, const std::string& syscall, const Sysc
         for (auto& n : rule["names"])
             if (!is_name(n, syscall)) names.push_back(std::move(n));
         change.changed = true;
-        if (names.empty()) continue;
+        if (names.empty()) {
+            change.removed.back() = true;
+            continue;
+        }
         rule["names"] = std::move(names);
         kept.push_back(std::move(rule));
     }
@@ -94,6 +98,7 @@ SeccompChange allow_syscall(Json& config, const std::string& syscall, const Sysc
     if (!already_allowed) {
         rules.push_back({{"names", Json::array({syscall})}, {"action", "SCMP_ACT_ALLOW"}});
         change.changed = true;
+        change.appended = true;
     }
     change.why = change.changed ? "allowed, as in KubeVirt's launcher seccomp profile (post-copy migration)"
                                 : "already allowed by the profile";

@@ -32,6 +32,12 @@ struct SeccompChange {
     std::string syscall;
     bool changed = false;  ///< false: no profile, or already allowed
     std::string why;       ///< for the log and the plan table
+    /// How `syscalls` changed, for the hook's fast path to splice it into the
+    /// original text: one entry per rule the array held, true where that rule
+    /// was removed, and whether one rule was appended. Empty and false when
+    /// the array was left alone.
+    std::vector<bool> removed;
+    bool appended = false;
 };
 
 /// Allows `syscall` in the container's profile: removes it from rules that

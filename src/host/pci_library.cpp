@@ -20,7 +20,9 @@ thread_local std::jmp_buf* t_on_error = nullptr;
 thread_local char t_error[512];
 thread_local std::vector<std::string>* t_warnings = nullptr;
 
-[[noreturn]] __attribute__((format(printf, 1, 2))) void pci_error(char* format, ...) {
+// GNU noreturn, not [[noreturn]]: clang makes it part of the function type,
+// and libpci declares its error callback pointer with it.
+__attribute__((noreturn, format(printf, 1, 2))) void pci_error(char* format, ...) {
     va_list args;
     va_start(args, format);
     std::vsnprintf(t_error, sizeof t_error, format, args);

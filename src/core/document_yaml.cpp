@@ -3,6 +3,7 @@
 // node tree), so nesting, alias expansion and duplicate keys are checked as
 // the text is read, with the line and column of the offending node.
 #include <cerrno>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -282,6 +283,16 @@ std::vector<Json> parse_stream(std::string_view text, std::string_view source, c
         auto lc = text::line_column(text, text.find('\0'));
         throw Error("NUL byte in YAML text",
                     std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
+    }
+    // yaml-cpp passes invalid UTF-8 through into strings, where nlohmann::json
+    // would only fail later, far from the text (dump() throws): refuse it here.
+    if (auto bad = text::invalid_utf8_at(text); bad != std::string_view::npos) {
+        auto lc = text::line_column(text, bad);
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+        throw Error(std::string("invalid UTF-8 (byte ") + byte + ")",
+                    std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column),
+                    "save the file as UTF-8");
     }
     std::istringstream in{std::string(text)};
     std::vector<Json> docs;

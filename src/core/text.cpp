@@ -103,11 +103,10 @@ std::optional<std::uint64_t> parse_u64(std::string_view s, int base) {
     return value;
 }
 
-bool is_clean_utf8(std::string_view s) {
+std::size_t invalid_utf8_at(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
         auto c = static_cast<unsigned char>(s[i]);
-        if (c == 0) return false;
         std::size_t len = 0;
         std::uint32_t cp = 0;
         if (c < 0x80) {
@@ -123,20 +122,24 @@ bool is_clean_utf8(std::string_view s) {
             len = 4;
             cp = c & 0x07;
         } else {
-            return false;
+            return i;
         }
-        if (i + len > s.size()) return false;
+        if (i + len > s.size()) return i;
         for (std::size_t k = 1; k < len; ++k) {
             auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xc0) != 0x80) return false;
+            if ((cc & 0xc0) != 0x80) return i;
             cp = (cp << 6) | (cc & 0x3f);
         }
         // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
         static constexpr std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
         i += len;
     }
-    return true;
+    return std::string_view::npos;
+}
+
+bool is_clean_utf8(std::string_view s) {
+    return s.find('\0') == std::string_view::npos && invalid_utf8_at(s) == std::string_view::npos;
 }
 
 }  // namespace kvpod::text

@@ -38,6 +38,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 /// else (signs, spaces, overflow, empty).
 std::optional<std::uint64_t> parse_u64(std::string_view s, int base = 10);
 
+/// The offset of the first byte of `s` that does not start a valid UTF-8
+/// sequence (overlong forms and surrogates included); npos when all is valid.
+std::size_t invalid_utf8_at(std::string_view s);
+
 /// True when `s` is valid UTF-8 without NUL bytes.
 bool is_clean_utf8(std::string_view s);
 

@@ -13,7 +13,7 @@
 namespace kvpod::host {
 namespace {
 
-std::string read_fd(int fd, std::size_t max_bytes, const std::string& what) {
+std::string read_fd(int fd, std::size_t max_bytes, const std::string& what, const std::string& too_big_fix) {
     std::string out;
     char buf[65536];
     while (true) {
@@ -24,19 +24,19 @@ std::string read_fd(int fd, std::size_t max_bytes, const std::string& what) {
         }
         if (n == 0) return out;
         if (out.size() + static_cast<std::size_t>(n) > max_bytes)
-            throw Error("more than " + std::to_string(max_bytes) + " bytes", what,
-                        "raise limits.configBytes in the hook's configuration if this is legitimate");
+            throw Error("more than " + std::to_string(max_bytes) + " bytes", what, too_big_fix);
         out.append(buf, static_cast<std::size_t>(n));
     }
 }
 
 }  // namespace
 
-std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::string& what) {
-    return read_fd(::fileno(stream), max_bytes, what);
+std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::string& what, const std::string& too_big_fix) {
+    return read_fd(::fileno(stream), max_bytes, what, too_big_fix);
 }
 
-std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok) {
+std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok,
+                                     const std::string& too_big_fix) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT && missing_ok) return std::nullopt;
@@ -48,7 +48,7 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_by
         throw Error("is a directory", path, "give a file");
     }
     try {
-        auto text = read_fd(fd, max_bytes, path);
+        auto text = read_fd(fd, max_bytes, path, too_big_fix);
         ::close(fd);
         return text;
     } catch (...) {

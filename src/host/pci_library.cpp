@@ -20,7 +20,8 @@ thread_local std::jmp_buf* t_on_error = nullptr;
 thread_local char t_error[512];
 thread_local std::vector<std::string>* t_warnings = nullptr;
 
-// GNU noreturn (not [[noreturn]]): clang only matches libpci's noreturn function-pointer type with it.
+// GNU noreturn, not [[noreturn]]: clang makes it part of the function type,
+// and libpci declares its error callback pointer with it.
 __attribute__((noreturn, format(printf, 1, 2))) void pci_error(char* format, ...) {
     va_list args;
     va_start(args, format);

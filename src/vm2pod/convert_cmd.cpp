@@ -13,12 +13,16 @@ namespace {
 
 constexpr std::size_t kMaxInputBytes = 4 * 1024 * 1024;
 
+const std::string kTooBig = "a VM file is far smaller: give the VM and its instancetype and preference only";
+
+std::string source_name(const std::string& path) { return path.empty() || path == "-" ? "stdin" : path; }
+
 std::vector<SourcedDocument> read_input(const std::string& path, std::FILE* stdin_stream) {
     if (path.empty() || path == "-") {
-        auto text = host::read_stream(stdin_stream, kMaxInputBytes, "stdin");
+        auto text = host::read_stream(stdin_stream, kMaxInputBytes, "stdin", kTooBig);
         return read_documents(text, "stdin");
     }
-    auto text = host::read_file(path, kMaxInputBytes, false);
+    auto text = host::read_file(path, kMaxInputBytes, false, kTooBig);
     return read_documents(*text, path);
 }
 
@@ -40,7 +44,9 @@ std::string yaml_with_setup(const kubevirt::RenderedPod& rendered) {
     std::string out;
     if (!rendered.setup.empty()) {
         out += "# Before podman kube play, run once:\n";
-        for (const auto& step : rendered.setup) out += "#   " + step.command + "\n";
+        // A comment line must stay one line, or the rest of a command would
+        // become YAML that podman kube play reads.
+        for (const auto& step : rendered.setup) out += "#   " + text::one_line(step.command) + "\n";
     }
     return out + kubevirt::to_yaml(rendered.pod);
 }
@@ -54,6 +60,9 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     pod_options.podman = kubevirt::parse_podman_version(options.podman_version);
 
     auto main_docs = read_input(options.input, stdin_stream);
+    if (main_docs.empty())
+        throw Error("holds no document (it is empty or only comments)", source_name(options.input),
+                    "give a VirtualMachine or VirtualMachineInstance in YAML or JSON");
     std::vector<SourcedDocument> instancetypes, preferences;
     if (!options.instancetype_file.empty()) instancetypes = read_input(options.instancetype_file, stdin_stream);
     if (!options.preference_file.empty()) preferences = read_input(options.preference_file, stdin_stream);
@@ -62,7 +71,7 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     // MERGE: if (!options.preference_file.empty()) input.preference_source = options.preference_file;
 
     CommandOutput out;
-    bool is_vm = input.vm.value("kind", std::string()) == "VirtualMachine";
+    bool is_vm = input.vm.contains("kind") && input.vm["kind"] == "VirtualMachine";
     kubevirt::Diagnostics vm_warnings;
     pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, vm_warnings);
     for (auto& w : vm_warnings) out.warnings.push_back({input.source + ":" + w.where, std::move(w.message)});

@@ -9,10 +9,17 @@
 namespace kvpod::vm2pod {
 namespace {
 
-std::string kind_of(const Json& doc) { return doc.value("kind", std::string()); }
+/// A top-level string field, "" when missing or of another type: json's
+/// value() would throw a type_error for `kind:` (null) or `kind: 5`.
+std::string string_field(const Json& doc, const char* key) {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string kind_of(const Json& doc) { return string_field(doc, "kind"); }
 
 std::string group_of(const Json& doc) {
-    std::string api = doc.value("apiVersion", std::string());
+    std::string api = string_field(doc, "apiVersion");
     return api.substr(0, api.find('/'));
 }
 
@@ -38,7 +45,7 @@ std::optional<Json> choose(const std::vector<const SourcedDocument*>& candidates
                            const char* flag) {
     if (candidates.empty()) return std::nullopt;
     if (candidates.size() == 1) return candidates.front()->doc;
-    std::string wanted = matcher ? matcher->value("name", std::string()) : std::string();
+    std::string wanted = matcher && matcher->is_object() ? string_field(*matcher, "name") : std::string();
     const SourcedDocument* found = nullptr;
     for (const auto* c : candidates) {
         if (name_of(c->doc) != wanted) continue;
@@ -73,7 +80,7 @@ std::vector<SourcedDocument> read_documents(std::string_view text, const std::st
     std::vector<SourcedDocument> out;
     for (std::size_t i = 0; i < docs.size(); ++i) {
         std::string where = docs.size() == 1 ? source : source + " (document " + std::to_string(i + 1) + ")";
-        if (!docs[i].is_object() || !docs[i].contains("kind"))
+        if (!docs[i].is_object() || kind_of(docs[i]).empty())
             throw Error("is not a Kubernetes object (no kind)", where,
                         "give a VirtualMachine or VirtualMachineInstance in YAML or JSON");
         out.push_back({std::move(docs[i]), where});
@@ -101,7 +108,7 @@ kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const s
         case DocumentRole::Instancetype: its.push_back(&d); break;
         case DocumentRole::Preference: prefs.push_back(&d); break;
         case DocumentRole::Other:
-            throw Error("a " + kind_of(d.doc) + " (" + d.doc.value("apiVersion", std::string("no apiVersion")) +
+            throw Error("a " + kind_of(d.doc) + " (" + (group_of(d.doc).empty() ? std::string("no apiVersion") : string_field(d.doc, "apiVersion")) +
                             ") is not something kubevirt-vm-to-pod converts",
                         d.source, advice_for(kind_of(d.doc)));
         }

@@ -16,7 +16,8 @@ ninja -C "$dir" -j "$(nproc)" >/dev/null
 status=0
 mkdir -p "$dir/crashes"
 for harness in "$dir"/tests/fuzz/fuzz-*; do
-  [ -f "$harness" ] && [ -x "$harness" ] || continue  # not meson's fuzz-*.p object folders
+  # meson's object folders (fuzz-NAME.p) match the glob too: files only.
+  [ -f "$harness" ] && [ -x "$harness" ] || continue
   name=${harness##*/fuzz-}
   work=$(mktemp -d)
   log="$dir/fuzz-$name.log"

@@ -82,6 +82,9 @@ TEST_CASE("bad input gets one line naming where it is") {
         {"yaml complex key", "? [a]\n: 1\n", true, "t.yaml:1:3: a mapping or sequence used as a key"},
         {"yaml NUL", std::string("a: b\0c", 6), true, "t.yaml:1:5: NUL byte in YAML text"},
         {"yaml unknown tag", "a: !foo x\n", true, "t.yaml:1:4: unsupported tag '!foo'"},
+        // yaml-cpp passes these bytes through; nlohmann's dump() then threw (found by fuzzing)
+        {"yaml invalid UTF-8", "a: ok\nb: x\xff\n", true, "t.yaml:2:5: invalid UTF-8 (byte 0xff); save the file as UTF-8"},
+        {"yaml overlong UTF-8", "a: \xc0\xaf\n", true, "t.yaml:1:4: invalid UTF-8 (byte 0xc0); save the file as UTF-8"},
         {"two documents", "a: 1\n---\nb: 2\n", true,
          "t.yaml: more than one YAML document; pass one VirtualMachine or VirtualMachineInstance per input"},
     };

@@ -39,6 +39,7 @@
 //    VM's status (start-paused requests) is not read.
 #include "core/kubevirt/convert.hpp"
 
+#include "core/kubevirt/admission.hpp"
 #include "core/kubevirt/expansion.hpp"
 #include "core/kubevirt/instancetype.hpp"
 #include "core/kubevirt/instancetype_input.hpp"
@@ -96,6 +97,9 @@ Json expand_vmi(const VmInput& input, const ConvertOptions& options, Diagnostics
                                is_vm ? "spec.template.metadata" : "metadata",
                                input.instancetype_source,
                                input.preference_source};
+    // Before anything is derived from the input: the API server's and the
+    // webhooks' refusals come first, as on a cluster.
+    check_admission(doc, head, ctx);
     const InstancetypeSelection selection = select_instancetype(doc, is_vm, input, ctx);
     const Json* instancetype = selection.instancetype ? &*selection.instancetype : nullptr;
     const Json* preference = selection.preference ? &*selection.preference : nullptr;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,18 @@ std::string error_of(Body&& body) {
         return e.what();
     }
     return "<no error>";
+}
+
+/// `depth` opening brackets then as many closing ones: input nested `depth` levels.
+inline std::string nested(char open, char close, std::size_t depth) {
+    return std::string(depth, open) + std::string(depth, close);
+}
+
+/// The JSON pointer of the innermost element of nested('[', ']', n): "/0" n times.
+inline std::string zeros(int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += "/0";
+    return out;
 }
 
 }  // namespace kvpod::testing

@@ -15,6 +15,8 @@
 
 using Json = nlohmann::json;
 using kvpod::testing::error_of;
+using kvpod::testing::nested;
+using kvpod::testing::zeros;
 using kvpod::testing::FakeRoot;
 
 namespace {
@@ -33,14 +35,6 @@ Json config_with(const std::string& annotation, const std::optional<std::string>
                    {"linux", {{"resources", {{"devices", Json::array({{{"allow", false}, {"access", "rwm"}}})}}}}}};
     if (vmi_env) config["process"]["env"].push_back("STANDALONE_VMI=" + *vmi_env);
     return config;
-}
-
-std::string nested(char open, char close, std::size_t depth) { return std::string(depth, open) + std::string(depth, close); }
-
-std::string zeros(int n) {
-    std::string out;
-    for (int i = 0; i < n; ++i) out += "/0";
-    return out;
 }
 
 struct Case {

@@ -55,14 +55,6 @@ std::string vm_with(const std::string& from, const std::string& to) {
     return out.replace(at, from.size(), to);
 }
 
-std::string nested(char open, char close, std::size_t depth) { return std::string(depth, open) + std::string(depth, close); }
-
-std::string zeros(int n) {
-    std::string out;
-    for (int i = 0; i < n; ++i) out += "/0";
-    return out;
-}
-
 struct Case {
     const char* name;
     std::string input;     ///< the VM file's text, on stdin

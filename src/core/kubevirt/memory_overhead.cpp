@@ -2,6 +2,7 @@
 #include "core/kubevirt/memory_overhead.hpp"
 
 #include "core/json_util.hpp"
+#include "core/kubevirt/vmi_spec_facts.hpp"
 
 namespace kvpod::kubevirt {
 namespace {
@@ -10,28 +11,6 @@ using Json = nlohmann::json;
 using Format = Quantity::Format;
 
 Quantity mi(std::int64_t n) { return Quantity::of(n * 1024 * 1024, Format::BinarySI); }
-
-/// A resource quantity from requests/limits, zero when absent.
-Quantity resource(const Json& spec, const char* kind, const char* name) {
-    const Json* q = find_path(spec, {"domain", "resources", kind, name});
-    if (!q) return Quantity{};
-    return Quantity::from_json(*q, std::string("/spec/domain/resources/") + kind + "/" + name);
-}
-
-std::int64_t int_field(const Json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-/// hardware.GetNumberOfVCPUs: cores × sockets × threads, zeros skipped.
-std::int64_t vcpus_of_topology(const Json& cpu) {
-    std::int64_t vcpus = int_field(cpu, "cores");
-    for (const char* key : {"sockets", "threads"}) {
-        std::int64_t n = int_field(cpu, key);
-        if (n != 0) vcpus = vcpus == 0 ? n : vcpus * n;
-    }
-    return vcpus;
-}
 
 bool is_vfio(const Json& spec) {
     if (has_items(spec, {"domain", "devices", "hostDevices"}) || has_items(spec, {"domain", "devices", "gpus"}))
@@ -62,20 +41,6 @@ bool is_sev(const Json& spec) {
     return find_path(spec, {"domain", "launchSecurity", "sev"}) || find_path(spec, {"domain", "launchSecurity", "snp"});
 }
 
-bool flag(const Json& spec, std::initializer_list<std::string_view> path) {
-    const Json* v = find_path(spec, path);
-    return v && v->is_boolean() && v->get<bool>();
-}
-
-/// VirtualMachineInstance.WantsToHaveQOSGuaranteed.
-bool wants_guaranteed_qos(const Json& spec) {
-    Quantity req_mem = resource(spec, "requests", "memory"), lim_mem = resource(spec, "limits", "memory");
-    Quantity req_cpu = resource(spec, "requests", "cpu"), lim_cpu = resource(spec, "limits", "cpu");
-    bool memory = (req_mem.is_zero() && !lim_mem.is_zero()) || (!req_mem.is_zero() && req_mem == lim_mem);
-    bool cpu = !req_cpu.is_zero() && req_cpu == lim_cpu;
-    return memory && cpu;
-}
-
 bool has_passt_binding(const Json& spec) {
     if (const Json* ifaces = find_path(spec, {"domain", "devices", "interfaces"}); ifaces && ifaces->is_array())
         for (const auto& iface : *ifaces)
@@ -87,7 +52,7 @@ bool has_passt_binding(const Json& spec) {
 Quantity hypervisor_overhead(const Json& spec, const OverheadOptions& options) {
     Quantity overhead = Quantity::scaled(0, 3);
     // Page tables: one byte for every 512 bytes of requested RAM.
-    Quantity request = resource(spec, "requests", "memory");
+    Quantity request = resource_of(spec, "requests", "memory");
     std::int64_t request_kilo_rounded = request.scaled_value(3) * 1000;
     overhead.add(Quantity::of(request_kilo_rounded / 512, Format::DecimalSI));
     // virt-launcher-monitor, virt-launcher, virtlogd, virtqemud, qemu.
@@ -95,11 +60,11 @@ Quantity hypervisor_overhead(const Json& spec, const OverheadOptions& options) {
 
     std::int64_t vcpus = 0;
     if (const Json* cpu = find_path(spec, {"domain", "cpu"}); cpu && cpu->is_object()) {
-        vcpus = vcpus_of_topology(*cpu);
+        vcpus = vcpus_of(*cpu);
     } else if (find_path(spec, {"domain", "resources", "limits", "cpu"})) {
-        vcpus = resource(spec, "limits", "cpu").value();
+        vcpus = resource_of(spec, "limits", "cpu").value();
     } else if (find_path(spec, {"domain", "resources", "requests", "cpu"})) {
-        vcpus = resource(spec, "requests", "cpu").value();
+        vcpus = resource_of(spec, "requests", "cpu").value();
     }
     if (vcpus < 1) vcpus = 1;
     overhead.add(Quantity::of(8 * 1024 * 1024 * vcpus, Format::BinarySI));
@@ -118,7 +83,7 @@ Quantity hypervisor_overhead(const Json& spec, const OverheadOptions& options) {
 
     if (is_sev(spec)) overhead.add(mi(256));
     if (has_tpm(spec)) overhead.add(mi(53));
-    if (flag(spec, {"domain", "cpu", "dedicatedCpuPlacement"}) || wants_guaranteed_qos(spec)) overhead.add(mi(100));
+    if (is_cpu_dedicated(spec) || wants_guaranteed_qos(spec)) overhead.add(mi(100));
     if (const Json* added = find_path(spec, {"domain", "memory", "reservedOverhead", "addedOverhead"}))
         overhead.add(Quantity::from_json(*added, "/spec/domain/memory/reservedOverhead/addedOverhead"));
 
@@ -145,7 +110,7 @@ std::uint64_t memlock_bytes(const Json& vmi_spec, const OverheadOptions& options
     Quantity base;
     if (const Json* max_guest = find_path(vmi_spec, {"domain", "memory", "maxGuest"}))
         base = Quantity::from_json(*max_guest, "/spec/domain/memory/maxGuest");
-    else if (Quantity request = resource(vmi_spec, "requests", "memory"); !request.is_zero())
+    else if (Quantity request = resource_of(vmi_spec, "requests", "memory"); !request.is_zero())
         base = request;
     else if (const Json* guest = find_path(vmi_spec, {"domain", "memory", "guest"}))
         base = Quantity::from_json(*guest, "/spec/domain/memory/guest");

@@ -8,6 +8,7 @@
 
 #include "core/json_util.hpp"
 #include "core/kubevirt/pod_render.hpp"
+#include "core/kubevirt/vmi_spec_facts.hpp"
 #include "core/kubevirt/quantity.hpp"
 
 /// Shared by the pod_*.cpp files that make up render_launcher_pod. Each part
@@ -67,13 +68,6 @@ std::int64_t int_at(const Json& root, std::initializer_list<std::string_view> ke
 /// Key present (even as an empty object), as Go's non-nil pointer.
 bool has(const Json& root, std::initializer_list<std::string_view> keys);
 
-/// hardware.GetNumberOfVCPUs: cores × sockets × threads, zeros skipped.
-std::int64_t vcpus_of(const Json& cpu);
-bool is_cpu_dedicated(const Json& spec);
-/// VirtualMachineInstance.WantsToHaveQOSGuaranteed.
-bool wants_guaranteed_qos(const Json& spec);
-/// A resources.<kind>.<name> quantity; zero when absent.
-Quantity resource_of(const Json& spec, std::string_view kind, std::string_view name);
 
 
 // ---- the parts ----

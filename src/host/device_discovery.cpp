@@ -18,7 +18,19 @@ using hook::PciAddress;
 using hook::PciFunction;
 
 constexpr const char* kPciDevices = "/sys/bus/pci/devices/";
-constexpr const char* kPciIds = "/usr/share/misc/pci.ids";
+// Where distributions keep pci.ids: Debian and Ubuntu, then Fedora and RHEL (hwdata).
+constexpr const char* kPciIdsPaths[] = {"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"};
+
+/// The host's pci.ids, as libpci must open it (a path outside the root).
+std::string pci_ids_of(const HostRoot& root) {
+    std::string found = kPciIdsPaths[0];  // none: libpci then names nothing, and says so
+    for (const char* path : kPciIdsPaths)
+        if (root.exists(path)) {
+            found = path;
+            break;
+        }
+    return root.root() == "/" ? found : root.real_path(found);
+}
 
 std::string basename_of(const std::string& path) {
     auto slash = path.find_last_of('/');
@@ -121,8 +133,7 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
     // candidates' IDs are four small sysfs files.
     std::optional<PciLibrary> pci;
     if (query.complete || query.names) {
-        std::string ids = root.root() == "/" ? std::string(kPciIds) : root.real_path(kPciIds);
-        pci.emplace(root.real_path("/sys/bus/pci"), ids);
+        pci.emplace(root.real_path("/sys/bus/pci"), pci_ids_of(root));
     }
     std::map<PciAddress, std::string> drivers;  // known from the enumeration when not complete
     if (query.complete) {

@@ -85,6 +85,22 @@ TEST_CASE("a T4 on vfio-pci: IDs, class, driver, IOMMU group and NUMA node throu
     CHECK(all.iommu_enabled == true);
 }
 
+TEST_CASE("pci.ids is read where the distribution keeps it: /usr/share/misc, else /usr/share/hwdata") {
+    if (!FakeRoot::can_mknod()) return;
+    // The H100 host captured for h100-real has no pci.ids at all: no name.
+    FixtureRoot fixture("h100-real");
+    InventoryQuery q = vendor_query(0x10de);
+    q.names = true;
+    CHECK(function(discover_devices(HostRoot(fixture.path()), q), "0000:00:06.0").name.empty());
+    // Fedora's and RHEL's place (hwdata), with the line of pci.ids 2024 and later.
+    const std::string ids = "10de  NVIDIA Corporation\n\t2330  GH100 [H100 SXM5 80GB]\n";
+    fixture.fake().file("/usr/share/hwdata/pci.ids", ids);
+    CHECK(function(discover_devices(HostRoot(fixture.path()), q), "0000:00:06.0").name == "GH100 [H100 SXM5 80GB]");
+    // Debian's place wins when both exist (Debian 12's pci.ids, 2023.04.10, lacks the space).
+    fixture.fake().file("/usr/share/misc/pci.ids", "10de  NVIDIA Corporation\n\t2330  GH100[H100 SXM5 80GB]\n");
+    CHECK(function(discover_devices(HostRoot(fixture.path()), q), "0000:00:06.0").name == "GH100[H100 SXM5 80GB]");
+}
+
 TEST_CASE("discovery on every fake root") {
     if (!FakeRoot::can_mknod()) return;
 

@@ -27,7 +27,9 @@ PlanOutcome make_plan(const PlanOptions& options) {
     header.vm = std::string(kubevirt::kind_name(vm.kind)) + " " + vm.name + " (" + options.vm_file + ")";
     header.host_root = root.root();
     header.config = config.source.empty() ? options.config_path + " (absent: defaults)" : config.source;
-    return PlanOutcome{render_plan(header, config, plan), fully_granted(plan) ? 0 : 1};
+    // 2, not 1, when only optional devices are missing: the hook would start the container.
+    int status = !plan.ok() ? 1 : fully_granted(plan) ? 0 : 2;
+    return PlanOutcome{render_plan(header, config, plan), status};
 }
 
 int run_plan(const PlanOptions& options) {

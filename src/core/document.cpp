@@ -159,11 +159,13 @@ Json parse_json(std::string_view text, std::string_view source, const Limits& li
     return builder.take();
 }
 
-Json parse_json_or_yaml(std::string_view text, std::string_view source, const Limits& limits) {
+bool looks_like_json(std::string_view text) {
     auto first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '['))
-        return parse_json(text, source, limits);
-    return parse_yaml(text, source, limits);
+    return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
+}
+
+Json parse_json_or_yaml(std::string_view text, std::string_view source, const Limits& limits) {
+    return looks_like_json(text) ? parse_json(text, source, limits) : parse_yaml(text, source, limits);
 }
 
 }  // namespace kvpod::document

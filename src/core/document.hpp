@@ -35,6 +35,9 @@ Json parse_yaml(std::string_view text, std::string_view source, const Limits& li
 /// skipped.
 std::vector<Json> parse_yaml_stream(std::string_view text, std::string_view source, const Limits& limits = {});
 
+/// Whether the text starts (after blanks) with '{' or '[': read as JSON.
+bool looks_like_json(std::string_view text);
+
 /// JSON when the text starts (after blanks) with '{' or '[', else YAML.
 Json parse_json_or_yaml(std::string_view text, std::string_view source, const Limits& limits = {});
 

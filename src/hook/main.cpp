@@ -43,7 +43,7 @@ int precreate(const kvpod::hook::RunOptions& options) {
     return logged(1, [&] {
         // Armed before anything is read, re-armed with the configured value.
         host::arm_deadline(hook::HookConfig{}.deadline_seconds, kIdent);
-        auto config = hook::load_config(options.config_path);
+        auto config = hook::load_config(options.config_path, options.config_cache_dir);
         host::arm_deadline(config.deadline_seconds, kIdent);
         auto input = host::read_stream(stdin, config.config_limits.max_bytes, "stdin");
         auto output = hook::run_precreate(input, options, config);
@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
     // file's argv, which only the host's admin controls, never the container.
     app.add_option("--debug-stall-after-claim", options.debug_stall_after_claim,
                    "Test only: hold the allocation lock this many seconds after claiming devices")
+        ->group("");
+    app.add_option("--config-cache-dir", options.config_cache_dir,
+                   "Where the parsed configuration is kept between starts (\"\" parses it every time)")
         ->group("");
     app.set_version_flag("--version", KVPOD_VERSION);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "build_config.hpp"
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/hook/device_plan.hpp"
@@ -16,6 +17,7 @@
 #include "core/text.hpp"
 #include "hook/allocate.hpp"
 #include "hook/device_flow.hpp"
+#include "host/document_cache.hpp"
 #include "host/files.hpp"
 #include "host/host_root.hpp"
 #include "host/log.hpp"
@@ -67,13 +69,22 @@ nlohmann::json parse_whole(std::string_view input, const HookConfig& config) {
 
 }  // namespace
 
-HookConfig load_config(const std::string& path) {
+HookConfig load_config(const std::string& path, const std::string& cache_dir) {
     return with_context("loading the hook configuration", [&] {
-        auto text = host::read_file(path, 1024 * 1024, true);
+        host::FileStamp stamp;
+        auto text = host::read_file(path, 1024 * 1024, true, host::kRaiseHookLimit, &stamp);
         if (!text) return HookConfig{};
         // JSON is YAML too, but yaml-cpp takes ~0.5M instructions for a few
-        // lines: a file that starts with { is read as JSON (same data model).
-        return parse_hook_config(document::parse_json_or_yaml(*text, path), path);
+        // lines: a file that starts with { is read as JSON (same data model),
+        // and a YAML file's document is kept as JSON until the file changes.
+        host::DocumentCache cache(cache_dir, KVPOD_VERSION);
+        bool cacheable = !cache_dir.empty() && !document::looks_like_json(*text);
+        if (cacheable)
+            if (auto document = cache.find(path, stamp)) return parse_hook_config(*document, path);
+        auto document = document::parse_json_or_yaml(*text, path);
+        HookConfig config = parse_hook_config(document, path);  // only a valid document is kept
+        if (cacheable) cache.store(path, stamp, document);
+        return config;
     });
 }
 

@@ -36,7 +36,7 @@ std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::str
 }
 
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok,
-                                     const std::string& too_big_fix) {
+                                     const std::string& too_big_fix, FileStamp* stamp) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT && missing_ok) return std::nullopt;
@@ -46,6 +46,10 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_by
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
         throw Error("is a directory", path, "give a file");
+    }
+    if (stamp) {
+        auto ns = [](const timespec& t) { return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec; };
+        *stamp = FileStamp{st.st_dev, st.st_ino, static_cast<long long>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
     }
     try {
         auto text = read_fd(fd, max_bytes, path, too_big_fix);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "host/document_cache.hpp"
+
 namespace kvpod::host {
 
 /// What to do about input over the limit, for the hook (the converter, whose
@@ -18,9 +20,10 @@ std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::str
                         const std::string& too_big_fix = kRaiseHookLimit);
 
 /// Reads a file of the admin's or the user's (config, VM file); nullopt when
-/// it does not exist and `missing_ok`.
+/// it does not exist and `missing_ok`. `stamp`, if given, gets the identity
+/// of the file that was read.
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok,
-                                     const std::string& too_big_fix = kRaiseHookLimit);
+                                     const std::string& too_big_fix = kRaiseHookLimit, FileStamp* stamp = nullptr);
 
 /// Writes all of `data` to stdout in as few write(2) calls as possible; an
 /// Error if the reader went away.

@@ -327,6 +327,11 @@ TEST_CASE("bad input: one line saying what and where, nothing written") {
          "reading the VM spec from annotation kubevirt-vm-to-pod/vm: annotation kubevirt-vm-to-pod/vm: document is v1 "
          "ConfigMap, not a kubevirt.io VirtualMachine or VirtualMachineInstance; give a KubeVirt VM or VMI as YAML or "
          "JSON"},
+        // Without a ':' it cannot be a VM document, so it is a marker (never parsed as YAML).
+        {"a marker that is not YAML", with_annotation("[vm-1"),
+         "annotation kubevirt-vm-to-pod/vm: no VM spec: the annotation value '[vm-1' is a name, not a VirtualMachine "
+         "document, and the container has no env STANDALONE_VMI; pass the VMI with --env STANDALONE_VMI=<json> or put "
+         "the whole VM document in the annotation"},
         {"annotation spec does not parse", with_annotation("{kind: [VirtualMachine"),
          "reading annotation kubevirt-vm-to-pod/vm: annotation kubevirt-vm-to-pod/vm:1:2: invalid JSON: syntax error "
          "while parsing object key - invalid literal; expected string literal"},

@@ -31,9 +31,15 @@ Selection select(const oci::ContainerFacts& facts, const document::Limits& spec_
     // caps kube-play annotation values at 63 characters).
     std::optional<kubevirt::VmDocument> from_annotation;
     const std::string& value = annotation->second;
-    auto parsed = with_context("reading " + annotation_source, [&] {
-        return document::parse_json_or_yaml(value, annotation_source, spec_limits);
-    });
+    // A VM document maps "kind" to a value, so it has a ':'; a value without
+    // one is a marker, told apart without the YAML parser (~0.1M instructions).
+    // One over the size limit still goes to the parser, which refuses it.
+    bool may_be_document = value.find(':') != std::string::npos || value.size() > spec_limits.max_bytes;
+    nlohmann::json parsed;
+    if (may_be_document)
+        parsed = with_context("reading " + annotation_source, [&] {
+            return document::parse_json_or_yaml(value, annotation_source, spec_limits);
+        });
     if (parsed.is_object()) from_annotation = parse_spec(value, annotation_source, spec_limits);
     else out.marker = value;
 

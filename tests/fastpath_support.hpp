@@ -60,6 +60,8 @@ inline std::optional<PathResult> fast_path(std::string_view text, const oci::Pat
     auto partial = oci::PartialConfig::read(text, limits);
     if (!partial) return std::nullopt;
     try {
+        // As the hook does for a compute container, which these are patched as.
+        if (!partial->load_mounts()) return std::nullopt;
         (void)oci::read_facts(partial->json());
         if (!partial->load_for_patch({"userfaultfd"})) return std::nullopt;
         patch_json(partial->json(), patch, &*partial);

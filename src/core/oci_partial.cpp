@@ -63,8 +63,7 @@ std::optional<PartialConfig> PartialConfig::read(std::string_view text, const do
     auto skim = json_skim::skim(text, limits);
     if (!skim) return std::nullopt;
     PartialConfig config(text, *skim);
-    for (Field field : {Field::Annotations, Field::Process, Field::ProcessEnv, Field::Mounts, Field::Linux,
-                        Field::LinuxCgroupsPath})
+    for (Field field : {Field::Annotations, Field::Process, Field::ProcessEnv, Field::Linux, Field::LinuxCgroupsPath})
         if (!config.load(field)) return std::nullopt;
     return config;
 }

@@ -19,8 +19,8 @@ namespace kvpod::oci {
 
 class PartialConfig {
 public:
-    /// The partial document with annotations, process.env, mounts and
-    /// linux.cgroupsPath (what read_facts needs), or nullopt when
+    /// The partial document with annotations, process.env and
+    /// linux.cgroupsPath (what read_facts needs to select), or nullopt when
     /// json_skim::skim() finds the text not eligible: the caller then parses
     /// the whole text the usual way, which reports any error. The result
     /// refers to `text`, which must outlive it.
@@ -36,6 +36,10 @@ public:
     /// changed. False when a member cannot be read, which skim() should have
     /// ruled out.
     bool load_for_patch(const std::vector<std::string>& syscalls);
+
+    /// Loads /mounts, which read() leaves as text: only a compute container
+    /// needs them (the container's directory under Podman's storage).
+    bool load_mounts() { return load(json_skim::Field::Mounts); }
 
     /// Tells how allow_syscall() changed the seccomp rules (its
     /// SeccompChange::removed and ::appended), so that the rules not loaded

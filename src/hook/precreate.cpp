@@ -96,8 +96,14 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
     if (!partial) whole = parse_whole(input, config);
     nlohmann::json& oci_config = partial ? partial->json() : whole;
     auto facts = oci::read_facts(oci_config);
-    std::string who = "container " + short_id(facts.container_id);
     auto selection = select(facts, config.spec_limits);
+    // The mounts (Podman's container directory) matter to the compute
+    // container, or to name one whose cgroupsPath does not: read them only then.
+    if (partial && (selection.verdict == Verdict::Compute || facts.container_id.empty())) {
+        if (!partial->load_mounts()) throw Error("the mounts do not parse", "config.json:/mounts");  // skim() vouched for them
+        facts = oci::read_facts(oci_config);
+    }
+    std::string who = "container " + short_id(facts.container_id);
     if (selection.verdict != Verdict::Compute) {
         log::info(who + ": unchanged: " + selection.reason);
         return std::string(input);

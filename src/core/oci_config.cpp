@@ -60,9 +60,15 @@ struct RunDir {
 RunDir run_dir_from_mounts(const Json& config) {
     auto mounts = config.find("mounts");
     if (mounts == config.end() || !mounts->is_array()) return {};
+    // Lenient: a mount of another shape is simply not this one (and the
+    // mounts are the runtime's business, not a reason to refuse a start).
+    auto text_of = [](const Json& m, const char* key) {
+        auto it = m.find(key);
+        return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     for (const auto& m : *mounts) {
-        if (!m.is_object() || m.value("destination", "") != "/run/.containerenv") continue;
-        std::string source = m.value("source", "");
+        if (!m.is_object() || text_of(m, "destination") != "/run/.containerenv") continue;
+        std::string source = text_of(m, "source");
         constexpr std::string_view tail = "/userdata/.containerenv";
         if (source.empty() || source.front() != '/' || !text::ends_with(source, tail)) continue;
         std::string_view dir = std::string_view(source).substr(0, source.size() - tail.size());

@@ -124,6 +124,14 @@ TEST_CASE("facts: annotations, env and the container id Podman encodes in its pa
         {"relative source", {{"process", Json::object()}, {"mounts", mount("x-containers/" + id + "/userdata/.containerenv")}}, "", ""},
         {"no id anywhere", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/custom/thing"}}}}, "", ""},
         {"not hex", {{"process", Json::object()}, {"linux", {{"cgroupsPath", "/x/libpod-" + std::string(64, 'z')}}}}, "", ""},
+        // Found by fuzzing (tests/fuzz/corpus/hook-input/regress-mount-destination-array.json): a mount
+        // of another shape is passed over, not an internal error.
+        {"mount fields of other types",
+         {{"process", Json::object()},
+          {"mounts", Json::array({{{"destination", Json::array()}, {"source", 1}},
+                                  {{"destination", "/run/.containerenv"}, {"source", Json::object()}},
+                                  {{"destination", "/run/.containerenv"}, {"source", run_dir + "/.containerenv"}}})}},
+         id, run_dir},
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);

@@ -57,15 +57,22 @@ struct RunDir {
 
 /// Podman bind-mounts /run/.containerenv from
 /// "<runroot>/<driver>-containers/<id>/userdata/.containerenv".
+/// entry[key] when it is a string, else "": a member of another type never
+/// matches, and is left for the runtime to judge (nlohmann's value() throws).
+std::string text_of(const Json& entry, const char* key) {
+    auto it = entry.find(key);
+    return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+/// entry[key] when it is a boolean, else false.
+bool flag_of(const Json& entry, const char* key) {
+    auto it = entry.find(key);
+    return it != entry.end() && it->is_boolean() && it->get<bool>();
+}
+
 RunDir run_dir_from_mounts(const Json& config) {
     auto mounts = config.find("mounts");
     if (mounts == config.end() || !mounts->is_array()) return {};
-    // Lenient: a mount of another shape is simply not this one (and the
-    // mounts are the runtime's business, not a reason to refuse a start).
-    auto text_of = [](const Json& m, const char* key) {
-        auto it = m.find(key);
-        return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
     for (const auto& m : *mounts) {
         if (!m.is_object() || text_of(m, "destination") != "/run/.containerenv") continue;
         std::string source = text_of(m, "source");
@@ -98,7 +105,7 @@ std::int64_t integer_at(const Json& entry, const char* key, const Element& at) {
 }
 
 bool same_node(const Json& entry, const DeviceNode& node, const Element& pointer) {
-    return entry.value("type", "") == std::string(1, node.type) && integer_at(entry, "major", pointer) == node.major &&
+    return text_of(entry, "type") == std::string(1, node.type) && integer_at(entry, "major", pointer) == node.major &&
            integer_at(entry, "minor", pointer) == node.minor;
 }
 
@@ -116,7 +123,7 @@ void add_device(Json& devices, const DeviceNode& node) {
         auto& entry = devices[i];
         Element pointer{"/linux/devices", i};
         if (!entry.is_object()) wrong_type(pointer.pointer(), "an object", entry);
-        if (entry.value("path", "") != node.path) continue;
+        if (text_of(entry, "path") != node.path) continue;
         // An equivalent node is kept as it is: Podman's own --device entries
         // carry the file-type bits in fileMode, which runc strips.
         if (!same_node(entry, node, pointer)) entry = wanted;
@@ -126,14 +133,14 @@ void add_device(Json& devices, const DeviceNode& node) {
 }
 
 bool covers(const Json& rule, const CgroupAllow& allow, const Element& pointer) {
-    if (!rule.value("allow", false)) return false;
-    std::string type = rule.value("type", "a");
+    if (!flag_of(rule, "allow")) return false;
+    std::string type = rule.contains("type") ? text_of(rule, "type") : "a";
     if (type != "a" && type != std::string(1, allow.type)) return false;
     auto major = integer_at(rule, "major", pointer);
     auto minor = integer_at(rule, "minor", pointer);
     if (major != -1 && major != allow.major) return false;
     if (minor != -1 && minor != allow.minor) return false;
-    std::string access = rule.value("access", "rwm");
+    std::string access = rule.contains("access") ? text_of(rule, "access") : "rwm";
     return std::all_of(allow.access.begin(), allow.access.end(),
                        [&](char c) { return access.find(c) != std::string::npos; });
 }
@@ -145,7 +152,7 @@ void add_allow_rule(Json& rules, const CgroupAllow& allow) {
     bool any_deny = false;
     for (std::size_t i = 0; i < rules.size(); ++i) {
         if (!rules[i].is_object()) wrong_type("/linux/resources/devices/" + std::to_string(i), "an object", rules[i]);
-        if (!rules[i].value("allow", false)) last_deny = i, any_deny = true;
+        if (!flag_of(rules[i], "allow")) last_deny = i, any_deny = true;
     }
     for (std::size_t i = any_deny ? last_deny + 1 : 0; i < rules.size(); ++i)
         if (covers(rules[i], allow, Element{"/linux/resources/devices", i})) return;
@@ -179,7 +186,7 @@ void raise_rlimit(Json& rlimits, const Rlimit& want) {
         auto& entry = rlimits[i];
         std::string pointer = "/process/rlimits/" + std::to_string(i);
         if (!entry.is_object()) wrong_type(pointer, "an object", entry);
-        if (entry.value("type", "") != want.type) continue;
+        if (text_of(entry, "type") != want.type) continue;
         for (const char* key : {"soft", "hard"}) {
             auto it = entry.find(key);
             if (it != entry.end() && !it->is_number_unsigned() && !it->is_number_integer())
@@ -198,7 +205,7 @@ void add_hook(Json& hooks, const RuntimeHook& hook) {
     Json wanted = {{"path", hook.path}, {"args", hook.args}};
     if (hook.timeout > 0) wanted["timeout"] = hook.timeout;
     for (const auto& entry : list)
-        if (entry.is_object() && entry.value("path", "") == hook.path && entry.value("args", Json::array()) == wanted["args"])
+        if (entry.is_object() && text_of(entry, "path") == hook.path && entry.value("args", Json::array()) == wanted["args"])
             return;
     list.push_back(std::move(wanted));
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hook/seccomp_profile.hpp"
 #include "core/oci_config.hpp"
 #include "test_support.hpp"
 
@@ -93,6 +94,26 @@ TEST_CASE("malformed parts of the config are errors with their JSON path") {
         Json config = Json::parse(c.config);
         CHECK(error_of([&] { oci::apply(config, kvm_patch()); }) == c.expected);
     }
+}
+
+TEST_CASE("members of another type in entries are not matches: no internal error, the hook's entries added") {
+    // nlohmann's value() throws type_error on these, which reached Podman's log only as "internal error".
+    Json config = Json::parse(R"({"process": {"rlimits": [{"type": 7}]},
+        "linux": {"devices": [{"path": ["/dev/kvm"], "type": "c", "major": 10, "minor": 232}],
+                  "resources": {"devices": [{"allow": "yes", "access": "rwm"}, {"allow": true, "type": 1, "access": []}]},
+                  "seccomp": {"defaultAction": 1, "syscalls": [{"names": ["userfaultfd"], "action": []}]}},
+        "hooks": {"poststop": [{"path": 5}]}})");
+    oci::Patch p = kvm_patch();
+    p.rlimits.push_back({"RLIMIT_MEMLOCK", 1024, 1024});
+    p.hooks.push_back({"poststop", "/usr/libexec/oci-kubevirt-hook", {"oci-kubevirt-hook"}, 5});
+    oci::apply(config, p);
+    CHECK(config["linux"]["devices"].size() == 2);
+    CHECK(config["linux"]["devices"][1]["path"] == "/dev/kvm");
+    CHECK(config["linux"]["resources"]["devices"].size() == 3);  // neither odd rule covers kvm
+    CHECK(config["process"]["rlimits"].size() == 2);
+    CHECK(config["hooks"]["poststop"].size() == 2);
+    auto change = kvpod::hook::allow_syscall(config, "userfaultfd", {{"SCMP_ARCH_X86_64", 323}});
+    CHECK(change.changed);
 }
 
 TEST_CASE("facts: annotations, env and the container id Podman encodes in its paths") {

@@ -27,7 +27,13 @@ bool unconditional(const Json& rule) {
     return !args || (args->is_array() && args->empty());
 }
 
-bool allows(const Json& rule) { return rule.value("action", "") == "SCMP_ACT_ALLOW"; }
+/// Whether member `key` is the string `text` (a member of another type is not).
+bool is_text(const Json& object, const char* key, std::string_view text) {
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() && it->get_ref<const std::string&>() == text;
+}
+
+bool allows(const Json& rule) { return is_text(rule, "action", "SCMP_ACT_ALLOW"); }
 
 }  // namespace
 
@@ -55,7 +61,7 @@ SeccompChange allow_syscall(Json& config, const std::string& syscall, const Sysc
         change.why = "no architecture of the profile has it";
         return change;
     }
-    if (profile.value("defaultAction", "") == "SCMP_ACT_ALLOW") {
+    if (is_text(profile, "defaultAction", "SCMP_ACT_ALLOW")) {
         // A permissive default allows it unless a rule denies it.
         bool denied = false;
         if (profile.contains("syscalls") && profile["syscalls"].is_array())

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "host/fd.hpp"
+
 namespace kvpod::host {
 namespace {
 
@@ -17,20 +19,6 @@ bool ours_alone(int fd) {
     struct stat st {};
     return ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 int open_dir(const std::string& dir) { return ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW); }
 
@@ -56,10 +44,10 @@ std::string FileStamp::text() const {
 
 std::optional<nlohmann::json> DocumentCache::find(const std::string& source, const FileStamp& stamp) const {
     Fd dir(open_dir(dir_));
-    if (dir.get() < 0 || !ours_alone(dir.get())) return std::nullopt;
-    Fd entry(::openat(dir.get(), kEntryName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-    if (entry.get() < 0 || !ours_alone(entry.get())) return std::nullopt;
-    auto text = read_all(entry.get());
+    if (dir.fd < 0 || !ours_alone(dir.fd)) return std::nullopt;
+    Fd entry(::openat(dir.fd, kEntryName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (entry.fd < 0 || !ours_alone(entry.fd)) return std::nullopt;
+    auto text = read_all(entry.fd);
     if (!text) return std::nullopt;
     auto cached = nlohmann::json::parse(*text, nullptr, false);
     if (!cached.is_object() || cached.value("version", "") != version_ || cached.value("source", "") != source ||
@@ -71,18 +59,18 @@ std::optional<nlohmann::json> DocumentCache::find(const std::string& source, con
 void DocumentCache::store(const std::string& source, const FileStamp& stamp, const nlohmann::json& document) const {
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return;
     Fd dir(open_dir(dir_));
-    if (dir.get() < 0 || !ours_alone(dir.get())) return;
+    if (dir.fd < 0 || !ours_alone(dir.fd)) return;
     std::string text =
         nlohmann::json{{"version", version_}, {"source", source}, {"stamp", stamp.text()}, {"document", document}}
             .dump();
     // Written aside and renamed over the entry: a reader sees the old entry or
     // the new one, never half of one (and a torn one would not parse).
     std::string temporary = std::string(".") + kEntryName + "." + std::to_string(::getpid());
-    Fd out(::openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (out.get() < 0) return;
-    bool written = ::write(out.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    if (!written || ::renameat(dir.get(), temporary.c_str(), dir.get(), kEntryName) != 0)
-        ::unlinkat(dir.get(), temporary.c_str(), 0);
+    Fd out(::openat(dir.fd, temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (out.fd < 0) return;
+    bool written = ::write(out.fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (!written || ::renameat(dir.fd, temporary.c_str(), dir.fd, kEntryName) != 0)
+        ::unlinkat(dir.fd, temporary.c_str(), 0);
 }
 
 }  // namespace kvpod::host

@@ -14,22 +14,12 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "host/fd.hpp"
 
 namespace kvpod::host {
 namespace {
 
 std::string describe_errno(int err) { return std::strerror(err); }
-
-/// Closes a descriptor at scope exit.
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-};
 
 std::string relative(std::string_view abs) {
     while (!abs.empty() && abs.front() == '/') abs.remove_prefix(1);

@@ -17,6 +17,27 @@ using kvpod::hook::HookConfig;
 using kvpod::testing::error_of;
 using kvpod::testing::FakeRoot;
 
+namespace {
+
+/// Whether two loads of a configuration say the same (source aside: the two
+/// files' names differ where a test compares YAML with JSON).
+void check_same(const HookConfig& a, const HookConfig& b) {
+    CHECK(a.allow_emulation == b.allow_emulation);
+    CHECK(a.has_permitted_host_devices == b.has_permitted_host_devices);
+    REQUIRE(a.pci_host_devices.size() == b.pci_host_devices.size());
+    for (std::size_t i = 0; i < a.pci_host_devices.size(); ++i) {
+        CHECK(a.pci_host_devices[i].vendor_selector == b.pci_host_devices[i].vendor_selector);
+        CHECK(a.pci_host_devices[i].resource_name == b.pci_host_devices[i].resource_name);
+    }
+    CHECK(a.mediated_devices.size() == b.mediated_devices.size());
+    CHECK(a.usb_resource_names == b.usb_resource_names);
+    CHECK(a.state_dir == b.state_dir);
+    CHECK(a.deadline_seconds == b.deadline_seconds);
+    CHECK(a.config_limits.max_bytes == b.config_limits.max_bytes);
+}
+
+}  // namespace
+
 TEST_CASE("a hook configuration written as JSON loads as its YAML form does, and JSON errors name the key") {
     FakeRoot dir;
     for (const char* name : {"permitted.yaml", "deny-nvidia.yaml", "disabled.yaml"}) {
@@ -26,18 +47,7 @@ TEST_CASE("a hook configuration written as JSON loads as its YAML form does, and
         dir.file("/hook.json", as_json);
         HookConfig from_yaml = kvpod::hook::load_config(yaml_path);
         HookConfig from_json = kvpod::hook::load_config(dir.path() + "/hook.json");
-        CHECK(from_json.allow_emulation == from_yaml.allow_emulation);
-        CHECK(from_json.has_permitted_host_devices == from_yaml.has_permitted_host_devices);
-        REQUIRE(from_json.pci_host_devices.size() == from_yaml.pci_host_devices.size());
-        for (std::size_t i = 0; i < from_yaml.pci_host_devices.size(); ++i) {
-            CHECK(from_json.pci_host_devices[i].vendor_selector == from_yaml.pci_host_devices[i].vendor_selector);
-            CHECK(from_json.pci_host_devices[i].resource_name == from_yaml.pci_host_devices[i].resource_name);
-        }
-        CHECK(from_json.mediated_devices.size() == from_yaml.mediated_devices.size());
-        CHECK(from_json.usb_resource_names == from_yaml.usb_resource_names);
-        CHECK(from_json.state_dir == from_yaml.state_dir);
-        CHECK(from_json.deadline_seconds == from_yaml.deadline_seconds);
-        CHECK(from_json.config_limits.max_bytes == from_yaml.config_limits.max_bytes);
+        check_same(from_json, from_yaml);
     }
     dir.file("/dup.json", R"({"allowEmulation": true, "allowEmulation": false})");
     CHECK(error_of([&] { kvpod::hook::load_config(dir.path() + "/dup.json"); }) ==
@@ -45,19 +55,6 @@ TEST_CASE("a hook configuration written as JSON loads as its YAML form does, and
 }
 
 namespace {
-
-/// Whether two configurations say the same in what the cache could get wrong.
-void check_same(const HookConfig& a, const HookConfig& b) {
-    CHECK(a.allow_emulation == b.allow_emulation);
-    REQUIRE(a.pci_host_devices.size() == b.pci_host_devices.size());
-    for (std::size_t i = 0; i < a.pci_host_devices.size(); ++i) {
-        CHECK(a.pci_host_devices[i].vendor_selector == b.pci_host_devices[i].vendor_selector);
-        CHECK(a.pci_host_devices[i].resource_name == b.pci_host_devices[i].resource_name);
-    }
-    CHECK(a.mediated_devices.size() == b.mediated_devices.size());
-    CHECK(a.state_dir == b.state_dir);
-    CHECK(a.source == b.source);
-}
 
 std::string entry_of(const std::string& cache) { return kvpod::testing::read_file(cache + "/config-cache.json"); }
 
@@ -77,6 +74,8 @@ TEST_CASE("a YAML configuration is parsed once per change: the cached document g
     HookConfig second = kvpod::hook::load_config(path, cache);
     check_same(first, uncached);
     check_same(second, uncached);
+    CHECK(first.source == uncached.source);
+    CHECK(second.source == uncached.source);
 
     // The entry is what the second load read: a planted document (same key)
     // shows through, which proves the cache answered.

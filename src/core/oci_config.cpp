@@ -55,13 +55,12 @@ struct RunDir {
     std::string dir;
 };
 
-/// Podman bind-mounts /run/.containerenv from
-/// "<runroot>/<driver>-containers/<id>/userdata/.containerenv".
 /// entry[key] when it is a string, else "": a member of another type never
 /// matches, and is left for the runtime to judge (nlohmann's value() throws).
-std::string text_of(const Json& entry, const char* key) {
+/// A view into `entry`, which must outlive it.
+std::string_view text_of(const Json& entry, const char* key) {
     auto it = entry.find(key);
-    return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != entry.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
 }
 
 /// entry[key] when it is a boolean, else false.
@@ -70,20 +69,22 @@ bool flag_of(const Json& entry, const char* key) {
     return it != entry.end() && it->is_boolean() && it->get<bool>();
 }
 
+/// Podman bind-mounts /run/.containerenv from
+/// "<runroot>/<driver>-containers/<id>/userdata/.containerenv".
 RunDir run_dir_from_mounts(const Json& config) {
     auto mounts = config.find("mounts");
     if (mounts == config.end() || !mounts->is_array()) return {};
     for (const auto& m : *mounts) {
         if (!m.is_object() || text_of(m, "destination") != "/run/.containerenv") continue;
-        std::string source = text_of(m, "source");
+        std::string_view source = text_of(m, "source");
         constexpr std::string_view tail = "/userdata/.containerenv";
         if (source.empty() || source.front() != '/' || !text::ends_with(source, tail)) continue;
-        std::string_view dir = std::string_view(source).substr(0, source.size() - tail.size());
+        std::string_view dir = source.substr(0, source.size() - tail.size());
         auto slash = dir.find_last_of('/');
         std::string_view id = dir.substr(slash + 1);
         std::string_view parent = dir.substr(0, slash);
         if (!is_hex_id(id) || !text::ends_with(parent, "-containers")) continue;
-        return {std::string(id), source.substr(0, source.size() - std::string_view("/.containerenv").size())};
+        return {std::string(id), std::string(source.substr(0, source.size() - std::string_view("/.containerenv").size()))};
     }
     return {};
 }
@@ -104,21 +105,27 @@ std::int64_t integer_at(const Json& entry, const char* key, const Element& at) {
     return it->get<std::int64_t>();
 }
 
+bool is_one_char(std::string_view text, char c) { return text.size() == 1 && text.front() == c; }
+
 bool same_node(const Json& entry, const DeviceNode& node, const Element& pointer) {
-    return text_of(entry, "type") == std::string(1, node.type) && integer_at(entry, "major", pointer) == node.major &&
+    return is_one_char(text_of(entry, "type"), node.type) && integer_at(entry, "major", pointer) == node.major &&
            integer_at(entry, "minor", pointer) == node.minor;
 }
 
-void add_device(Json& devices, const DeviceNode& node) {
+Json device_entry(const DeviceNode& node) {
     // Member by member: nlohmann's initializer lists copy every value twice.
-    Json wanted = Json::object();
-    wanted["path"] = node.path;
-    wanted["type"] = std::string(1, node.type);
-    wanted["major"] = node.major;
-    wanted["minor"] = node.minor;
-    wanted["fileMode"] = node.file_mode & 0777u;
-    wanted["uid"] = node.uid;
-    wanted["gid"] = node.gid;
+    Json entry = Json::object();
+    entry["path"] = node.path;
+    entry["type"] = std::string(1, node.type);
+    entry["major"] = node.major;
+    entry["minor"] = node.minor;
+    entry["fileMode"] = node.file_mode & 0777u;
+    entry["uid"] = node.uid;
+    entry["gid"] = node.gid;
+    return entry;
+}
+
+void add_device(Json& devices, const DeviceNode& node) {
     for (std::size_t i = 0; i < devices.size(); ++i) {
         auto& entry = devices[i];
         Element pointer{"/linux/devices", i};
@@ -126,43 +133,71 @@ void add_device(Json& devices, const DeviceNode& node) {
         if (text_of(entry, "path") != node.path) continue;
         // An equivalent node is kept as it is: Podman's own --device entries
         // carry the file-type bits in fileMode, which runc strips.
-        if (!same_node(entry, node, pointer)) entry = wanted;
+        if (!same_node(entry, node, pointer)) entry = device_entry(node);
         return;
     }
-    devices.push_back(std::move(wanted));
+    devices.push_back(device_entry(node));
 }
 
-bool covers(const Json& rule, const CgroupAllow& allow, const Element& pointer) {
-    if (!flag_of(rule, "allow")) return false;
-    std::string type = rule.contains("type") ? text_of(rule, "type") : "a";
-    if (type != "a" && type != std::string(1, allow.type)) return false;
-    auto major = integer_at(rule, "major", pointer);
-    auto minor = integer_at(rule, "minor", pointer);
-    if (major != -1 && major != allow.major) return false;
-    if (minor != -1 && minor != allow.minor) return false;
-    std::string access = rule.contains("access") ? text_of(rule, "access") : "rwm";
+/// What decides whether a cgroup device rule already grants an access, read
+/// from the rule once: every allow of a patch is checked against every rule.
+struct RuleFacts {
+    char type;  ///< 'a', 'c', 'b', or 0 for anything else (matches nothing)
+    std::int64_t major;  ///< -1: any
+    std::int64_t minor;
+    std::string access;
+};
+
+RuleFacts rule_facts(const Json& rule, const Element& pointer) {
+    RuleFacts facts{};
+    std::string_view type = rule.contains("type") ? text_of(rule, "type") : "a";
+    facts.type = type.size() == 1 ? type.front() : '\0';
+    facts.major = integer_at(rule, "major", pointer);
+    facts.minor = integer_at(rule, "minor", pointer);
+    facts.access = rule.contains("access") ? text_of(rule, "access") : "rwm";
+    return facts;
+}
+
+bool covers(const RuleFacts& rule, const CgroupAllow& allow) {
+    if (rule.type != 'a' && rule.type != allow.type) return false;
+    if (rule.major != -1 && rule.major != allow.major) return false;
+    if (rule.minor != -1 && rule.minor != allow.minor) return false;
     return std::all_of(allow.access.begin(), allow.access.end(),
-                       [&](char c) { return access.find(c) != std::string::npos; });
+                       [&](char c) { return rule.access.find(c) != std::string::npos; });
 }
 
-void add_allow_rule(Json& rules, const CgroupAllow& allow) {
-    // Rules apply in order and a later deny would undo an earlier allow, so
-    // only an allow that comes after every deny counts as already present.
-    std::size_t last_deny = 0;
-    bool any_deny = false;
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-        if (!rules[i].is_object()) wrong_type("/linux/resources/devices/" + std::to_string(i), "an object", rules[i]);
-        if (!flag_of(rules[i], "allow")) last_deny = i, any_deny = true;
-    }
-    for (std::size_t i = any_deny ? last_deny + 1 : 0; i < rules.size(); ++i)
-        if (covers(rules[i], allow, Element{"/linux/resources/devices", i})) return;
+Json allow_rule_entry(const CgroupAllow& allow) {
     Json rule = Json::object();
     rule["allow"] = true;
     rule["type"] = std::string(1, allow.type);
     rule["major"] = allow.major;
     rule["minor"] = allow.minor;
     rule["access"] = allow.access;
-    rules.push_back(std::move(rule));
+    return rule;
+}
+
+void add_allow_rules(Json& rules, const std::vector<CgroupAllow>& allows) {
+    // Rules apply in order and a later deny would undo an earlier allow, so
+    // only an allow that comes after every deny counts as already present.
+    // (The rules added here are allows: the last deny stays where it is.)
+    std::size_t first_counted = 0;
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (!rules[i].is_object()) wrong_type("/linux/resources/devices/" + std::to_string(i), "an object", rules[i]);
+        if (!flag_of(rules[i], "allow")) first_counted = i + 1;
+    }
+    // Read on first use, in the order the checks reach them, so a malformed
+    // rule is reported exactly when it would decide something.
+    std::vector<std::optional<RuleFacts>> read(rules.size());
+    for (const auto& allow : allows) {
+        bool covered = false;
+        for (std::size_t i = first_counted; i < rules.size() && !covered; ++i) {
+            if (!read[i]) read[i] = rule_facts(rules[i], Element{"/linux/resources/devices", i});
+            covered = covers(*read[i], allow);
+        }
+        if (covered) continue;
+        rules.push_back(allow_rule_entry(allow));
+        read.emplace_back(RuleFacts{allow.type, allow.major, allow.minor, allow.access});
+    }
 }
 
 void set_env(Json& env, const std::string& name, const std::string& value) {
@@ -257,7 +292,7 @@ void apply(Json& config, const Patch& patch) {
         for (const auto& node : patch.devices) add_device(devices, node);
         Json& resources = member_for_write(linux, "resources", Json::value_t::object, "/linux/resources");
         Json& rules = member_for_write(resources, "devices", Json::value_t::array, "/linux/resources/devices");
-        for (const auto& allow : patch.allow_rules) add_allow_rule(rules, allow);
+        add_allow_rules(rules, patch.allow_rules);
     }
     if (!patch.env.empty() || !patch.rlimits.empty()) {
         Json& process = member_for_write(config, "process", Json::value_t::object, "/process");

@@ -51,6 +51,19 @@ TEST_CASE("cgroup allow rules: present only when no later deny undoes them") {
     }
 }
 
+TEST_CASE("an allow the same patch already added is not added twice") {
+    Json config = base();
+    config["linux"]["resources"]["devices"] = Json::parse(R"([{"allow": false, "access": "rwm"}])");
+    oci::Patch p;
+    p.allow_rules.push_back({'c', 10, 232, "rwm"});
+    p.allow_rules.push_back({'c', 10, 232, "rw"});   // covered by the first
+    p.allow_rules.push_back({'c', 10, 200, "rwm"});  // not covered
+    oci::apply(config, p);
+    CHECK(config["linux"]["resources"]["devices"] == Json::parse(R"([{"allow": false, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 10, "minor": 232, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 10, "minor": 200, "access": "rwm"}])"));
+}
+
 TEST_CASE("a device already at the path with other numbers is replaced; the same one is kept") {
     Json config = base();
     config["linux"]["devices"] = Json::parse(R"([{"path": "/dev/kvm", "type": "c", "major": 1, "minor": 1}])");
@@ -88,6 +101,10 @@ TEST_CASE("malformed parts of the config are errors with their JSON path") {
          "config.json:/linux/devices/0/major: expected an integer, found string; the runtime config is malformed; check the hooks that ran before this one"},
         {"rules not an array", R"({"process": {}, "linux": {"resources": {"devices": "all"}}})",
          "config.json:/linux/resources/devices: expected an array, found string; the runtime config is malformed; check the hooks that ran before this one"},
+        // A rule after the last deny decides whether ours is needed: read whole, whatever its type.
+        {"minor of a counted rule not an integer",
+         R"({"process": {}, "linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "b", "major": 8, "minor": "*"}]}}})",
+         "config.json:/linux/resources/devices/1/minor: expected an integer, found string; the runtime config is malformed; check the hooks that ran before this one"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Podman precreate hook: gives a KubeVirt VM's compute container its host devices", kIdent};
     hook::RunOptions options;
     options.config_path = KVPOD_HOOK_CONFIG_PATH;
+    options.exits_after = true;  // precreate() ends with _Exit
     bool log_stderr = false;
     app.add_option("--host-root", options.host_root, "Look for host devices under this directory")->capture_default_str();
     app.add_option("--config", options.config_path, "The hook's configuration file")->capture_default_str();

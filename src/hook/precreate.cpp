@@ -2,6 +2,8 @@
 #include "hook/precreate.hpp"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "build_config.hpp"
@@ -88,15 +90,30 @@ HookConfig load_config(const std::string& path, const std::string& cache_dir) {
     });
 }
 
-std::string run_precreate(std::string_view input, const RunOptions& options, const HookConfig& config) {
+namespace {
+
+/// What one precreate run parses and plans: the trees behind the output.
+struct PrecreateWork {
+    std::optional<oci::PartialConfig> partial;
+    nlohmann::json whole;
+    oci::ContainerFacts facts;
+    Selection selection;
+    DevicePlan plan;
+};
+
+std::string run_precreate(std::string_view input, const RunOptions& options, const HookConfig& config,
+                          PrecreateWork& work) {
     // The fast path parses only the members the hook reads; text it cannot
     // vouch for is parsed whole, as before, which reports any error.
-    auto partial = oci::PartialConfig::read(input, config.config_limits);
-    nlohmann::json whole;
+    auto& partial = work.partial;
+    auto& whole = work.whole;
+    partial = oci::PartialConfig::read(input, config.config_limits);
     if (!partial) whole = parse_whole(input, config);
     nlohmann::json& oci_config = partial ? partial->json() : whole;
-    auto facts = oci::read_facts(oci_config);
-    auto selection = select(facts, config.spec_limits);
+    auto& facts = work.facts;
+    facts = oci::read_facts(oci_config);
+    auto& selection = work.selection;
+    selection = select(facts, config.spec_limits);
     // The mounts (Podman's container directory) matter to the compute
     // container, or to name one whose cgroupsPath does not: read them only then.
     if (partial && (selection.verdict == Verdict::Compute || facts.container_id.empty())) {
@@ -120,14 +137,15 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
     };
     // Only a VM that asks for GPUs or host devices needs exclusive units; the
     // others never touch the allocation state, so its faults cannot stop them.
-    DevicePlan plan = read_device_requests(vm, selection.spec_source).empty()
-                          ? plan_for({}, {})
-                          : plan_exclusive(Claimant{facts.container_id, facts.container_dir, vm.name},
-                                           AllocationOptions{config.state_dir, allocation_lock_wait(config),
-                                                             options.hook_binary.empty() ? host::self_executable()
-                                                                                         : options.hook_binary,
-                                                             options.debug_stall_after_claim},
-                                           plan_for);
+    auto& plan = work.plan;
+    plan = read_device_requests(vm, selection.spec_source).empty()
+               ? plan_for({}, {})
+               : plan_exclusive(Claimant{facts.container_id, facts.container_dir, vm.name},
+                                AllocationOptions{config.state_dir, allocation_lock_wait(config),
+                                                  options.hook_binary.empty() ? host::self_executable()
+                                                                              : options.hook_binary,
+                                                  options.debug_stall_after_claim},
+                                plan_for);
 
     log_plan(who, plan);
     if (!plan.ok()) {
@@ -146,6 +164,15 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
     if (partial) whole = parse_whole(input, config);
     patch_config(whole, plan.patch, who, !logged, nullptr);
     return whole.dump() + "\n";
+}
+
+}  // namespace
+
+std::string run_precreate(std::string_view input, const RunOptions& options, const HookConfig& config) {
+    auto work = std::make_unique<PrecreateWork>();
+    auto output = run_precreate(input, options, config, *work);
+    if (options.exits_after) (void)work.release();  // see RunOptions::exits_after
+    return output;
 }
 
 }  // namespace kvpod::hook

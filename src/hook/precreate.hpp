@@ -21,6 +21,10 @@ struct RunOptions {
     std::string hook_binary;
     unsigned debug_stall_after_claim = 0;  ///< test-only, see main.cpp
     std::string config_cache_dir = kConfigCacheDir;  ///< "" parses the config at every start
+    /// The process exits as soon as the output is written: the parsed config
+    /// and VM are left for the kernel to take back rather than taken apart
+    /// node by node (~0.1M instructions). Only the program sets it.
+    bool exits_after = false;
 };
 
 /// Loads the hook's configuration; a missing file means the defaults. With a

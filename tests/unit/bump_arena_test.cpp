@@ -47,16 +47,23 @@ TEST_CASE("a request larger than what is left, or than memory, is refused withou
     CHECK(arena.allocate(64) != nullptr);
 }
 
-TEST_CASE("only the latest block is reused when released") {
-    alignas(BumpArena::kAlignment) std::byte buffer[64];
+TEST_CASE("a small block given back is handed out again for the same rounded size; a large one is not") {
+    alignas(BumpArena::kAlignment) std::byte buffer[4096];
     BumpArena arena(buffer, sizeof buffer);
-    void* first = arena.allocate(16);
-    void* second = arena.allocate(16);
-    arena.release(first);  // not the latest: kept until exit
-    CHECK(arena.used() == 32);
-    arena.release(second);
-    CHECK(arena.used() == 16);
-    arena.release(second);  // a second release of the same block changes nothing
-    CHECK(arena.used() == 16);
-    CHECK(arena.allocate(16) == second);
+    void* first = arena.allocate(24);
+    void* second = arena.allocate(24);
+    arena.release(first, 24);
+    arena.release(second, 24);
+    CHECK(arena.allocate(32) == second);  // 24 and 32 round to the same class; last in, first out
+    CHECK(arena.allocate(17) == first);
+    CHECK(arena.used() == 64);
+    void* other = arena.allocate(48);  // another class: fresh memory
+    CHECK(other != first);
+    CHECK(other != second);
+    CHECK(arena.used() == 112);
+
+    void* large = arena.allocate(BumpArena::kLargestReused + 1);
+    REQUIRE(large != nullptr);
+    arena.release(large, BumpArena::kLargestReused + 1);
+    CHECK(arena.allocate(BumpArena::kLargestReused + 1) != large);
 }

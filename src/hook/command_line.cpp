@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hook/command_line.hpp"
+
+#include <getopt.h>
+#include <strings.h>
+
+#include <charconv>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kvpod::hook {
+namespace {
+
+constexpr const char* kSeeHelp = "see oci-kubevirt-hook --help";
+
+enum Option : int {
+    kOptionHostRoot = 1000,
+    kOptionConfig,
+    kOptionLogStderr,
+    kOptionStateDir,
+    kOptionDebugStall,
+    kOptionConfigCacheDir,
+    kOptionVersion,
+    kOptionHelp = 'h',
+};
+
+/// Which commands take each option; an option given to another is an error.
+struct OptionUse {
+    int option;
+    const char* name;
+    std::vector<Command> commands;
+};
+
+const std::vector<OptionUse>& option_uses() {
+    static const std::vector<OptionUse> uses = {
+        {kOptionHostRoot, "--host-root", {Command::Precreate, Command::Plan}},
+        {kOptionConfig, "--config", {Command::Precreate, Command::Plan}},
+        {kOptionLogStderr, "--log-stderr", {Command::Precreate, Command::RuntimeHook}},
+        {kOptionStateDir, "--state-dir", {Command::RuntimeHook}},
+        {kOptionDebugStall, "--debug-stall-after-claim", {Command::Precreate}},
+        {kOptionConfigCacheDir, "--config-cache-dir", {Command::Precreate}},
+    };
+    return uses;
+}
+
+const char* command_name(Command command) {
+    switch (command) {
+    case Command::Plan: return "plan";
+    case Command::RuntimeHook: return "runtime-hook";
+    default: return "the precreate hook (no command)";
+    }
+}
+
+Error usage_error(std::string what) { return Error(std::move(what), "", kSeeHelp); }
+
+unsigned parse_seconds(std::string_view text) {
+    unsigned value = 0;
+    auto [end, problem] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (problem != std::errc() || end != text.data() + text.size() || text.empty())
+        throw usage_error("--debug-stall-after-claim needs a number of seconds, not '" + std::string(text) + "'");
+    return value;
+}
+
+RuntimeStage parse_stage(std::string_view text) {
+    std::string word(text);
+    if (::strcasecmp(word.c_str(), "create-runtime") == 0) return RuntimeStage::CreateRuntime;
+    if (::strcasecmp(word.c_str(), "poststop") == 0) return RuntimeStage::Poststop;
+    throw usage_error("runtime-hook stage '" + word + "' is neither create-runtime nor poststop");
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, char* const* argv, const std::string& default_config) {
+    static const option kLongOptions[] = {
+        {"host-root", required_argument, nullptr, kOptionHostRoot},
+        {"config", required_argument, nullptr, kOptionConfig},
+        {"log-stderr", no_argument, nullptr, kOptionLogStderr},
+        {"state-dir", required_argument, nullptr, kOptionStateDir},
+        {"debug-stall-after-claim", required_argument, nullptr, kOptionDebugStall},
+        {"config-cache-dir", required_argument, nullptr, kOptionConfigCacheDir},
+        {"version", no_argument, nullptr, kOptionVersion},
+        {"help", no_argument, nullptr, kOptionHelp},
+        {nullptr, 0, nullptr, 0},
+    };
+    CommandLine line;
+    line.run.config_path = default_config;
+    std::vector<int> given;
+    // getopt_long permutes a copy, so options may follow the command and its
+    // operands; optind = 0 restarts its scan (tests parse many lines).
+    std::vector<char*> args(argv, argv + argc);
+    args.push_back(nullptr);
+    ::optind = 0;
+    ::opterr = 0;  // its own messages would bypass the log
+    for (;;) {
+        int option = ::getopt_long(argc, args.data(), ":h", kLongOptions, nullptr);
+        if (option == -1) break;
+        std::string value = ::optarg ? ::optarg : "";
+        switch (option) {
+        case kOptionHelp: line.command = Command::Help; return line;
+        case kOptionVersion: line.command = Command::Version; return line;
+        case kOptionHostRoot: line.run.host_root = value; break;
+        case kOptionConfig: line.run.config_path = value; break;
+        case kOptionLogStderr: line.log_stderr = true; break;
+        case kOptionStateDir: line.state_dir = value; break;
+        case kOptionDebugStall: line.run.debug_stall_after_claim = parse_seconds(value); break;
+        case kOptionConfigCacheDir: line.run.config_cache_dir = value; break;
+        case ':': throw usage_error(std::string(args[static_cast<std::size_t>(::optind - 1)]) + " needs a value");
+        default: {
+            if (::optopt != 0) throw usage_error(std::string("unknown option -") + static_cast<char>(::optopt));
+            std::string_view word = args[static_cast<std::size_t>(::optind - 1)];
+            throw usage_error("unknown option " + std::string(word.substr(0, word.find('='))));
+        }
+        }
+        given.push_back(option);
+    }
+    std::vector<std::string> operands(args.begin() + ::optind, args.begin() + argc);
+    if (!operands.empty() && operands.front() == "plan") {
+        line.command = Command::Plan;
+        if (operands.size() != 2) throw usage_error("plan takes one VMFILE (a VirtualMachine or VirtualMachineInstance)");
+        line.vm_file = operands[1];
+    } else if (!operands.empty() && operands.front() == "runtime-hook") {
+        line.command = Command::RuntimeHook;
+        if (operands.size() != 2) throw usage_error("runtime-hook takes one stage: create-runtime or poststop");
+        line.stage = parse_stage(operands[1]);
+    } else if (!operands.empty()) {
+        throw usage_error("unknown command '" + operands.front() + "' (commands: plan, runtime-hook)");
+    }
+    for (int option : given) {
+        for (const auto& use : option_uses()) {
+            if (use.option != option) continue;
+            bool allowed = false;
+            for (Command command : use.commands) allowed = allowed || command == line.command;
+            if (!allowed) throw usage_error(std::string(use.name) + " is not an option of " + command_name(line.command));
+        }
+    }
+    if (line.command == Command::RuntimeHook && line.state_dir.empty())
+        throw usage_error("runtime-hook needs --state-dir DIR");
+    return line;
+}
+
+std::string usage(const std::string& default_config) {
+    return "Usage:\n"
+           "  oci-kubevirt-hook [--host-root DIR] [--config FILE] [--log-stderr]\n"
+           "      Podman's precreate hook: reads a container's runtime config on stdin and writes it\n"
+           "      back with the host devices its KubeVirt VM needs.\n"
+           "  oci-kubevirt-hook plan [--host-root DIR] [--config FILE] VMFILE\n"
+           "      Shows what the hook would give the VM in VMFILE on this host, and why.\n"
+           "  oci-kubevirt-hook runtime-hook create-runtime|poststop --state-dir DIR [--log-stderr]\n"
+           "      The runtime hooks the precreate hook adds to keep devices exclusive.\n"
+           "\n"
+           "Options:\n"
+           "  --host-root DIR   look for host devices under DIR (default /)\n"
+           "  --config FILE     the hook's configuration (default " + default_config + ")\n"
+           "  --log-stderr      also log to stderr (Podman discards it; syslog has everything)\n"
+           "  --version         print the version\n"
+           "  -h, --help        print this help\n"
+           "\n"
+           "See oci-kubevirt-hook(1).\n";
+}
+
+}  // namespace kvpod::hook

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+
+#include "hook/plan_command.hpp"
+#include "hook/precreate.hpp"
+#include "hook/runtime_hook.hpp"
+
+/// oci-kubevirt-hook's arguments. Podman runs the hook at every container
+/// start with the argv of its hooks.d file: glibc's getopt_long reads them
+/// in a few thousand instructions (a CLI11 app took ~0.12M, 6% of a compute
+/// container's start, and a fifth of the binary).
+namespace kvpod::hook {
+
+enum class Command { Precreate, Plan, RuntimeHook, Help, Version };
+
+struct CommandLine {
+    Command command = Command::Precreate;
+    RunOptions run;           ///< precreate; host_root and config_path also plan
+    std::string vm_file;      ///< plan
+    RuntimeStage stage = RuntimeStage::CreateRuntime;  ///< runtime-hook
+    std::string state_dir;    ///< runtime-hook
+    bool log_stderr = false;  ///< precreate and runtime-hook
+};
+
+/// Reads argv. Throws Error for a usage mistake, naming the argument and
+/// pointing at --help. `default_config` is the configuration file used
+/// when --config is not given.
+CommandLine parse_command_line(int argc, char* const* argv, const std::string& default_config);
+
+/// The text --help prints.
+std::string usage(const std::string& default_config);
+
+}  // namespace kvpod::hook

@@ -8,24 +8,27 @@
 namespace kvpod::text {
 
 std::string one_line(std::string_view s) {
+    auto needs_escape = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
     std::string out;
     out.reserve(s.size());
-    for (unsigned char c : s) {
+    std::size_t run = 0;  // start of the bytes not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (!needs_escape(c)) continue;  // copied with its run, not byte by byte
+        out.append(s, run, i - run);
+        run = i + 1;
         switch (c) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                static constexpr char hex[] = "0123456789abcdef";
-                out += "\\x";
-                out += hex[c >> 4];
-                out += hex[c & 0xf];
-            } else {
-                out += static_cast<char>(c);
-            }
+        default: {
+            static constexpr char hex[] = "0123456789abcdef";
+            const char escaped[] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            out.append(escaped, sizeof escaped);
+        }
         }
     }
+    out.append(s, run, s.size() - run);
     return out;
 }
 

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/text.hpp"
+
+TEST_CASE("one_line folds control bytes so that a message stays one log line") {
+    struct Case {
+        std::string in;
+        std::string out;
+    };
+    const std::vector<Case> cases = {
+        {"", ""},
+        {"plain text, kept as it is", "plain text, kept as it is"},
+        {"two\nlines", "two\\nlines"},
+        {"\r\n\t", "\\r\\n\\t"},
+        {std::string("nul\0byte", 8), "nul\\x00byte"},
+        {"bell\x07 and del\x7f", "bell\\x07 and del\\x7f"},
+        {"\x1b[31mred", "\\x1b[31mred"},
+        {"tail\n", "tail\\n"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},  // UTF-8 passes through
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.in);
+        CHECK(kvpod::text::one_line(c.in) == c.out);
+    }
+    CHECK(kvpod::text::quoted("a\nb") == "'a\\nb'");
+}

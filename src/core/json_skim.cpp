@@ -60,7 +60,7 @@ public:
         std::size_t field = static_cast<std::size_t>(Field::Root);
         for (;;) {
             skip_blanks();
-            if (in_seccomp_rules()) skim_.seccomp_rules.emplace_back(pos_, pos_);
+            if (auto* elements = recorded_elements()) elements->emplace_back(pos_, pos_);
             Step step = value(field);
             if (step == Step::Fail) return false;
             if (step == Step::Opened) {
@@ -82,7 +82,7 @@ public:
                 if (pos_ >= text_.size()) return false;
                 Frame& top = stack_.back();
                 if (top.object && recorded_container(top.field)) skim_.members[top.field].back().value_end = value_end;
-                if (in_seccomp_rules()) skim_.seccomp_rules.back().second = value_end;
+                if (auto* elements = recorded_elements()) elements->back().second = value_end;
                 char c = text_[pos_++];
                 if (c == ',') {
                     if (top.object) {
@@ -100,7 +100,7 @@ public:
         }
     }
 
-    const Skim& result() const { return skim_; }
+    Skim take_result() { return std::move(skim_); }
 
 private:
     struct Frame {
@@ -119,9 +119,12 @@ private:
 
     static bool recorded_container(std::size_t field) { return field != kNone && kFields[field].container; }
 
-    bool in_seccomp_rules() const {
-        return !stack_.empty() && !stack_.back().object &&
-               stack_.back().field == static_cast<std::size_t>(Field::SeccompSyscalls);
+    /// Where the elements of the innermost array go, when they are recorded.
+    std::vector<std::pair<std::size_t, std::size_t>>* recorded_elements() {
+        if (stack_.empty() || stack_.back().object) return nullptr;
+        if (stack_.back().field == static_cast<std::size_t>(Field::SeccompSyscalls)) return &skim_.seccomp_rules;
+        if (stack_.back().field == static_cast<std::size_t>(Field::Mounts)) return &skim_.mounts;
+        return nullptr;
     }
 
     bool count_node() { return ++nodes_ <= limits_.max_nodes; }
@@ -283,7 +286,7 @@ const FieldInfo& info(Field field) { return kFields[static_cast<std::size_t>(fie
 std::optional<Skim> skim(std::string_view text, const document::Limits& limits) {
     Skimmer skimmer(text, limits);
     if (!skimmer.run()) return std::nullopt;
-    return skimmer.result();
+    return skimmer.take_result();
 }
 
 }  // namespace kvpod::json_skim

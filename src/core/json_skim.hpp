@@ -21,8 +21,8 @@ namespace kvpod::json_skim {
 /// LinuxResources and LinuxSeccomp are containers: their own members are
 /// recorded too, and new members can be inserted into them. The others are
 /// leaves: replaced as a whole. SeccompSyscalls (most of a Podman config)
-/// has its elements recorded too, so that only the rules that matter need
-/// to be parsed.
+/// and Mounts have their elements recorded too, so that only the rules and
+/// mounts that matter need to be parsed.
 enum class Field : std::size_t {
     Root,
     Annotations,
@@ -78,6 +78,8 @@ struct Skim {
     std::array<std::vector<Member>, kFieldCount> members;
     /// [begin, end) of each element of SeccompSyscalls when it is an array.
     std::vector<std::pair<std::size_t, std::size_t>> seccomp_rules;
+    /// [begin, end) of each element of Mounts when it is an array.
+    std::vector<std::pair<std::size_t, std::size_t>> mounts;
     const Place& operator[](Field f) const { return places[static_cast<std::size_t>(f)]; }
     const std::vector<Member>& members_of(Field f) const { return members[static_cast<std::size_t>(f)]; }
 };

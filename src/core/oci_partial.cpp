@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/json_dump.hpp"
+
 namespace kvpod::oci {
 
 using json_skim::Field;
@@ -66,6 +68,24 @@ std::optional<PartialConfig> PartialConfig::read(std::string_view text, const do
     for (Field field : {Field::Annotations, Field::Process, Field::ProcessEnv, Field::Linux, Field::LinuxCgroupsPath})
         if (!config.load(field)) return std::nullopt;
     return config;
+}
+
+bool PartialConfig::load_mounts() {
+    const auto& place = skim_[Field::Mounts];
+    if (!place.present || text_[place.begin] != '[') return load(Field::Mounts);
+    sparse_mounts_ = true;
+    Json mounts = Json::array();
+    for (auto [begin, end] : skim_.mounts) {
+        std::string_view mount = text_.substr(begin, end - begin);
+        // An escape might spell the path differently: such a mount is read.
+        if (mount.find("/run/.containerenv") == std::string_view::npos && mount.find('\\') == std::string_view::npos)
+            continue;
+        Json value = Json::parse(mount, nullptr, false);
+        if (value.is_discarded()) return false;
+        mounts.push_back(std::move(value));
+    }
+    slot(doc_, Field::Mounts) = std::move(mounts);
+    return true;
 }
 
 /// Only rules whose text names one of `syscalls` can matter to
@@ -148,9 +168,9 @@ std::optional<std::string> PartialConfig::rules_text(const Json& rules) const {
     for (std::size_t i = 0; i < skim_.seccomp_rules.size(); ++i) {
         auto [begin, end] = skim_.seccomp_rules[i];
         if (!loaded[i]) append(text_.substr(begin, end - begin));
-        else if (now[i]) append(now[i]->dump());  // removed rules have no entry
+        else if (now[i]) append(json::dump(*now[i]));  // removed rules have no entry
     }
-    for (const Json* rule : added) append(rule->dump());
+    for (const Json* rule : added) append(json::dump(*rule));
     return out + "]";
 }
 
@@ -168,7 +188,7 @@ bool PartialConfig::edit_container(Field parent, const Json& value, std::vector<
             // Where a sorted dump would put it, so that sorted compact input
             // (what the hook itself writes) comes out byte for byte as the
             // slow path's dump; elsewhere any place means the same.
-            std::string text = '"' + key + "\":" + member.dump();
+            std::string text = '"' + key + "\":" + json::dump(member);
             auto next = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.key > key; });
             if (next != members.end()) edits.push_back(Edit{next->key_begin, next->key_begin, text + ','});
             else if (!members.empty()) edits.push_back(Edit{members.back().value_end, members.back().value_end, ',' + text});
@@ -189,7 +209,9 @@ bool PartialConfig::edit_container(Field parent, const Json& value, std::vector<
             continue;
         }
         const Json* before = find_field(before_, *field);
-        if (!before || *before != member) edits.push_back(Edit{place.begin, place.end, member.dump()});
+        bool changed = !before || *before != member;
+        if (changed && *field == Field::Mounts && sparse_mounts_) return false;  // the others are not in doc_
+        if (changed) edits.push_back(Edit{place.begin, place.end, json::dump(member)});
     }
     // A member of the text that the document lost cannot be written back.
     for (std::size_t i = 1; i < json_skim::kFieldCount; ++i) {

@@ -38,8 +38,10 @@ public:
     bool load_for_patch(const std::vector<std::string>& syscalls);
 
     /// Loads /mounts, which read() leaves as text: only a compute container
-    /// needs them (the container's directory under Podman's storage).
-    bool load_mounts() { return load(json_skim::Field::Mounts); }
+    /// needs them, and of them only the one that names
+    /// /run/.containerenv (the container's directory under Podman's
+    /// storage): the others stay text. False when a mount cannot be read.
+    bool load_mounts();
 
     /// Tells how allow_syscall() changed the seccomp rules (its
     /// SeccompChange::removed and ::appended), so that the rules not loaded
@@ -72,6 +74,7 @@ private:
     bool rules_lost_track_ = false;
     std::vector<std::optional<std::size_t>> rule_origin_;
     std::vector<std::size_t> loaded_rules_;  ///< text indices of the loaded rules, as in before_
+    bool sparse_mounts_ = false;  ///< doc_ holds only the mounts that may name /run/.containerenv
 };
 
 }  // namespace kvpod::oci

@@ -13,6 +13,7 @@
 #include "core/hook/device_requests.hpp"
 #include "core/hook/seccomp_profile.hpp"
 #include "core/hook/selection.hpp"
+#include "core/json_dump.hpp"
 #include "core/kubevirt/names.hpp"
 #include "core/oci_config.hpp"
 #include "core/oci_partial.hpp"
@@ -163,7 +164,7 @@ std::string run_precreate(std::string_view input, const RunOptions& options, con
     // allocation is safe; it happens only when the fast path cannot place a change.
     if (partial) whole = parse_whole(input, config);
     patch_config(whole, plan.patch, who, !logged, nullptr);
-    return whole.dump() + "\n";
+    return json::dump(whole) + "\n";
 }
 
 }  // namespace

@@ -109,6 +109,79 @@ TEST_CASE("fast path: variations of the compute container's config") {
     }
 }
 
+TEST_CASE("fast path: only the mount naming /run/.containerenv is read, and the facts are the slow path's") {
+    using Edit = std::function<void(Json&)>;
+    struct Case {
+        std::string name;
+        Edit edit;
+        bool has_dir;  // whether the container's run directory is found
+    };
+    auto containerenv = [](const Json& c) {
+        for (const auto& m : c["mounts"])
+            if (m.value("destination", "") == "/run/.containerenv") return m;
+        return Json();
+    };
+    const std::vector<Case> cases = {
+        {"as captured", [](Json&) {}, true},
+        {"the mount first", [&](Json& c) { auto m = containerenv(c); c["mounts"].insert(c["mounts"].begin(), m); }, true},
+        {"the mount last and only", [&](Json& c) { c["mounts"] = Json::array({containerenv(c)}); }, true},
+        {"no such mount",
+         [](Json& c) {
+             Json kept = Json::array();
+             for (const auto& m : c["mounts"])
+                 if (m.value("destination", "") != "/run/.containerenv") kept.push_back(m);
+             c["mounts"] = kept;
+         },
+         false},
+        {"the path only as another mount's source",
+         [&](Json& c) { c["mounts"] = Json::array({Json{{"destination", "/x"}, {"source", "/run/.containerenv"}}, containerenv(c)}); }, true},
+        {"mounts not an array", [](Json& c) { c["mounts"] = Json::object(); }, false},
+        {"non-object mounts", [&](Json& c) { c["mounts"] = Json::array({1, "/run/.containerenv", nullptr, containerenv(c)}); }, true},
+        {"no mounts", [](Json& c) { c.erase("mounts"); }, false},
+    };
+    const Json base = captured_configs().front().second;
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        Json config = base;
+        c.edit(config);
+        config["linux"].erase("cgroupsPath");  // the mounts alone name the container
+        for (const std::string& text : {config.dump(), config.dump(2)}) {
+            check_same(text);
+            auto slow_facts = oci::read_facts(Json::parse(text));
+            auto partial = oci::PartialConfig::read(text, {});
+            REQUIRE(partial.has_value());
+            REQUIRE(partial->load_mounts());
+            auto fast_facts = oci::read_facts(partial->json());
+            CHECK(fast_facts.container_id == slow_facts.container_id);
+            CHECK(fast_facts.container_dir == slow_facts.container_dir);
+            CHECK(fast_facts.container_dir.empty() == !c.has_dir);
+        }
+    }
+    // An escape could spell the path: such a mount is read too.
+    Json config = base;
+    config["linux"].erase("cgroupsPath");
+    std::string text = config.dump();
+    auto at = text.find("\"/run/.containerenv\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 20, "\"\\/run\\/.containerenv\"");
+    REQUIRE(Json::parse(text) == config);
+    auto partial = oci::PartialConfig::read(text, {});
+    REQUIRE(partial.has_value());
+    REQUIRE(partial->load_mounts());
+    CHECK(oci::read_facts(partial->json()).container_dir == oci::read_facts(config).container_dir);
+    CHECK_FALSE(oci::read_facts(config).container_dir.empty());
+}
+
+TEST_CASE("fast path: a change to the mounts, of which it holds only some, is not written back") {
+    std::string text = captured_configs().front().second.dump();
+    auto partial = oci::PartialConfig::read(text, {});
+    REQUIRE(partial.has_value());
+    REQUIRE(partial->load_mounts());
+    REQUIRE(partial->load_for_patch({"userfaultfd"}));
+    partial->json()["mounts"].push_back(Json{{"destination", "/new"}});
+    CHECK_FALSE(partial->write_back().has_value());  // the caller then patches the whole config
+}
+
 TEST_CASE("fast path: wrong types give the slow path's exact error") {
     const std::vector<std::string> texts = {
         R"({"process":{"env":[1]}})",

@@ -32,6 +32,24 @@ std::string one_line(std::string_view s) {
     return out;
 }
 
+void append_hex(std::string& out, std::uint64_t value, int width) {
+    static constexpr char digits[] = "0123456789abcdef";
+    char reversed[16];
+    int count = 0;
+    do {
+        reversed[count++] = digits[value & 0xf];
+        value >>= 4;
+    } while (value != 0);
+    for (int i = count; i < width; ++i) out += '0';
+    while (count > 0) out += reversed[--count];
+}
+
+std::string hex(std::uint64_t value, int width) {
+    std::string out;
+    append_hex(out, value, width);
+    return out;
+}
+
 std::string quoted(std::string_view s, std::size_t max) {
     std::string body = one_line(s.substr(0, max));
     if (s.size() > max) body += "...";

@@ -28,3 +28,23 @@ TEST_CASE("one_line folds control bytes so that a message stays one log line") {
     }
     CHECK(kvpod::text::quoted("a\nb") == "'a\\nb'");
 }
+
+TEST_CASE("hex pads to the width as printf's %0*x does, and widens when the value needs it") {
+    struct Case {
+        std::uint64_t value;
+        int width;
+        const char* expected;
+    };
+    const std::vector<Case> cases = {
+        {0, 1, "0"},      {0, 4, "0000"},         {0xa, 2, "0a"},
+        {0x3b, 2, "3b"},  {0x10de, 4, "10de"},    {0x10000, 4, "10000"},
+        {0xff, 0, "ff"},  {0xffffffffffffffff, 4, "ffffffffffffffff"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.expected);
+        CHECK(kvpod::text::hex(c.value, c.width) == c.expected);
+    }
+    std::string out = "0000:";
+    kvpod::text::append_hex(out, 0x3b, 2);
+    CHECK(out == "0000:3b");
+}

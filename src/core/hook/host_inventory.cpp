@@ -2,14 +2,13 @@
 #include "core/hook/host_inventory.hpp"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "core/text.hpp"
 
 namespace kvpod::hook {
 
 std::string PciFunction::ids() const {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04x:%04x", static_cast<unsigned>(vendor), static_cast<unsigned>(device));
-    return buf;
+    return text::hex(vendor, 4) + ':' + text::hex(device, 4);
 }
 
 bool InventoryQuery::matches(std::uint16_t vendor, std::uint16_t device, std::uint16_t device_class) const {

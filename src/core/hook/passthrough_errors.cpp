@@ -2,7 +2,6 @@
 #include "core/hook/passthrough_errors.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "core/text.hpp"
@@ -22,11 +21,7 @@ std::string bounded_list(const std::vector<std::string>& items) {
 
 std::string on_driver(const PciFunction& f) { return f.driver.empty() ? std::string("no driver") : f.driver; }
 
-std::string hex16(unsigned v) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04x", v);
-    return buf;
-}
+std::string hex16(unsigned v) { return text::hex(v, 4); }
 
 std::string pci_what_exists(const Resolution& r, const HostInventory& inv) {
     std::vector<std::string> parts;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/hook/pci_address.hpp"
 
-#include <cstdio>
 
 #include "core/text.hpp"
 
@@ -33,10 +32,16 @@ std::optional<PciAddress> PciAddress::parse(std::string_view text) {
 }
 
 std::string PciAddress::str() const {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.%x", static_cast<unsigned>(domain), static_cast<unsigned>(bus),
-                  static_cast<unsigned>(device), static_cast<unsigned>(function));
-    return buf;
+    std::string out;
+    out.reserve(12);
+    text::append_hex(out, domain, 4);
+    out += ':';
+    text::append_hex(out, bus, 2);
+    out += ':';
+    text::append_hex(out, device, 2);
+    out += '.';
+    text::append_hex(out, function, 1);
+    return out;
 }
 
 }  // namespace kvpod::hook

@@ -2,7 +2,6 @@
 #include "core/hook/resolution.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/text.hpp"
 
@@ -105,9 +104,7 @@ void add_to_query(const Resolution& r, InventoryQuery& query) {
 
 std::string nvidia_resource_of(const PciFunction& f) {
     if (!f.name.empty()) return "nvidia.com/" + nvidia_model_name(f.name);
-    char id[8];
-    std::snprintf(id, sizeof id, "%04x", static_cast<unsigned>(f.device));
-    return std::string("nvidia.com/") + id;
+    return "nvidia.com/" + text::hex(f.device, 4);
 }
 
 bool function_matches(const Resolution& r, const PciFunction& f) {

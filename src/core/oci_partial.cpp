@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/oci_partial.hpp"
 
+#include <string.h>
+
 #include <algorithm>
 
 #include "core/json_dump.hpp"
@@ -95,16 +97,32 @@ bool PartialConfig::load_rules(const std::vector<std::string>& syscalls) {
     const auto& place = skim_[Field::SeccompSyscalls];
     if (!place.present || text_[place.begin] != '[') return load(Field::SeccompSyscalls);
     sparse_rules_ = true;
+    // One pass over the rules' text per name (not per rule and name): each
+    // hit marks the rule it falls in.
+    const auto& ranges = skim_.seccomp_rules;
+    std::vector<bool> may_matter(ranges.size(), false);
+    auto mark_rules_with = [&](std::string_view needle) {
+        // memmem, not string_view::find: that stops at every '"' of the rules.
+        const char* const begin = text_.data() + place.begin;
+        const char* const end = text_.data() + place.end;
+        for (const char* at = begin; at < end; ++at) {
+            at = static_cast<const char*>(::memmem(at, static_cast<std::size_t>(end - at), needle.data(), needle.size()));
+            if (at == nullptr) break;
+            std::size_t offset = static_cast<std::size_t>(at - text_.data());
+            auto rule = std::upper_bound(ranges.begin(), ranges.end(), offset,
+                                         [](std::size_t o, const auto& range) { return o < range.first; });
+            if (rule == ranges.begin()) continue;
+            --rule;
+            if (offset < rule->second) may_matter[static_cast<std::size_t>(rule - ranges.begin())] = true;
+        }
+    };
+    for (const auto& name : syscalls) mark_rules_with('"' + name + '"');
+    mark_rules_with("\\");  // an escape might spell a name differently
     Json rules = Json::array();
-    for (std::size_t i = 0; i < skim_.seccomp_rules.size(); ++i) {
-        auto [begin, end] = skim_.seccomp_rules[i];
-        std::string_view rule = text_.substr(begin, end - begin);
-        bool may_matter = rule.find('\\') != std::string_view::npos ||
-                          std::any_of(syscalls.begin(), syscalls.end(), [&](const std::string& name) {
-                              return rule.find('"' + name + '"') != std::string_view::npos;
-                          });
-        if (!may_matter) continue;
-        Json value = Json::parse(rule, nullptr, false);
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        if (!may_matter[i]) continue;
+        auto [begin, end] = ranges[i];
+        Json value = Json::parse(text_.substr(begin, end - begin), nullptr, false);
         if (value.is_discarded()) return false;
         rules.push_back(std::move(value));
         loaded_rules_.push_back(i);

@@ -109,12 +109,17 @@ private:
         std::size_t keys_begin;  ///< this object's keys in keys_
     };
 
+    // The hot loops work on a local copy of pos_: a store to the member
+    // could alias the text's bytes, so the compiler would reload both.
     void skip_blanks() {
-        while (pos_ < text_.size()) {
-            char c = text_[pos_];
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
-            ++pos_;
+        std::size_t pos = pos_;
+        const std::size_t size = text_.size();
+        while (pos < size) {
+            char c = text_[pos];
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+            ++pos;
         }
+        pos_ = pos;
     }
 
     static bool recorded_container(std::size_t field) { return field != kNone && kFields[field].container; }
@@ -217,7 +222,9 @@ private:
         const std::size_t size = text_.size();
         while (pos_ < size) {
             // Most of a config is plain string bytes: skip them in a tight loop.
-            while (pos_ < size && kPlain[static_cast<unsigned char>(data[pos_])]) ++pos_;
+            std::size_t pos = pos_;
+            while (pos < size && kPlain[static_cast<unsigned char>(data[pos])]) ++pos;
+            pos_ = pos;
             if (pos_ >= size) return false;
             auto c = static_cast<unsigned char>(text_[pos_++]);
             if (c == '"') return true;

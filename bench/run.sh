@@ -41,42 +41,10 @@ trap cleanup EXIT
 mkdir -p "$tmp/state"
 if [ "$(id -u)" = 0 ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs "$tmp/state"; fi
 
-# Inputs: Podman 4.3.1's own configs (tests/data/podman-configs) with our
-# annotation; the compute container carries the VM in STANDALONE_VMI. Compact,
-# as Podman writes them to a hook's stdin (containers/common's
-# RuntimeConfigFilter: json.Marshal), not pretty-printed as stored.
-vm='{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachineInstance","metadata":{"name":"bench"},
- "spec":{"domain":{"resources":{"requests":{"memory":"4Gi"}},"devices":{
-   "interfaces":[{"name":"default","passtBinding":{}}],
-   "gpus":[{"name":"gpu1","deviceName":"nvidia.com/TU104GL_Tesla_T4"},{"name":"gpu2","deviceName":"nvidia.com/TU104GL_Tesla_T4"}],
-   "hostDevices":[{"name":"vf1","deviceName":"mellanox.com/MT28800_VF"}]}}},
- "status":{"runtimeUser":107}}'
-jq -c --argjson vm "$vm" '.annotations["kubevirt-vm-to-pod/vm"] = "bench" | del(.annotations["io.kubevirt.vm"])
-    | .process.env = ([.process.env[] | select(startswith("STANDALONE_VMI=") | not)] + ["STANDALONE_VMI=" + ($vm | tostring)])' \
-  tests/data/podman-configs/kube-play-compute-container.json >"$tmp/compute.json"
-jq -c '.annotations["kubevirt-vm-to-pod/vm"] = "bench" | del(.annotations["io.kubevirt.vm"])' \
-  tests/data/podman-configs/kube-play-sidecar-container.json >"$tmp/ignored.json"
-cat >"$tmp/hook.yaml" <<EOF
-permittedHostDevices:
-  pciHostDevices:
-  - pciVendorSelector: "10DE:1EB8"
-    resourceName: nvidia.com/TU104GL_Tesla_T4
-  - pciVendorSelector: "15B3:1018"
-    resourceName: mellanox.com/MT28800_VF
-allocation:
-  stateDir: $tmp/state
-EOF
-
-make_host() {  # N
-  local dest=$tmp/host-$1
-  python3 bench/sriov_host.py "$1" "$dest" >/dev/null
-  grep -v '^#' "$dest/dev.list" | while read -r type major minor path mode; do
-    [ -n "$type" ] || continue
-    mkdir -p "$dest$(dirname "$path")"
-    mknod -m "${mode:-0666}" "$dest$path" "$type" "$major" "$minor"
-  done
-}
-for n in 8 512 4096; do make_host "$n"; done
+# Inputs: the configs, the hook's configuration and the fake hosts.
+# shellcheck source=inputs.sh
+. bench/inputs.sh
+bench_make_inputs "$tmp"
 
 # Each run must succeed: a refusal would measure the wrong thing.
 "$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml" <"$tmp/compute.json" | jq -e '.linux.devices | length >= 10' >/dev/null

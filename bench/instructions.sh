@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Instructions per invocation, counted by callgrind: the same rows as
+# bench/run.sh's wall times, but exact and repeatable on a noisy machine
+# (wall time there is mostly the machine: exec, page faults, neighbours).
+# Usage: bench/instructions.sh [BASELINE-HOOK]
+#   BASELINE-HOOK: another oci-kubevirt-hook binary (say, main's, built
+#   elsewhere) whose rows are printed beside this tree's for comparison.
+# Needs valgrind (Debian: valgrind), jq and python3; run as root (mknod).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=$PWD/build-release
+baseline=${1:-}
+command -v valgrind >/dev/null || { echo "bench/instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+if [ ! -d "$build" ]; then
+  meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" >/dev/null
+hook=$build/src/hook/oci-kubevirt-hook
+converter=$build/src/vm2pod/kubevirt-vm-to-pod
+floor=$build/bench/floor-cat
+
+tmp=$(mktemp -d /tmp/kvpod-instructions.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=inputs.sh
+. bench/inputs.sh
+bench_make_inputs "$tmp" 8 512 4096
+mkdir -m 0700 "$tmp/cache"
+
+count() {  # INPUT COMMAND...: instructions of one run (after one unmeasured run)
+  local input=$1
+  shift
+  "$@" <"$input" >/dev/null 2>&1 || true
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" <"$input" 2>&1 >/dev/null |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+rows=()
+row() {  # LABEL INSTRUCTIONS
+  rows+=("$1|$2")
+}
+hook_rows() {  # PREFIX BINARY
+  local prefix=$1 bin=$2 n
+  local args=(--config "$tmp/hook.yaml" --config-cache-dir "$tmp/cache")
+  row "${prefix}--version" "$(count /dev/null "$bin" --version)"
+  row "${prefix}container it ignores" "$(count "$tmp/ignored.json" "$bin" --host-root "$tmp/host-512" "${args[@]}")"
+  for n in 8 512 4096; do
+    row "${prefix}compute on $n PCI functions" "$(count "$tmp/compute.json" "$bin" --host-root "$tmp/host-$n" "${args[@]}")"
+  done
+  row "${prefix}compute on 512 parsing its YAML config" \
+    "$(count "$tmp/compute.json" "$bin" --host-root "$tmp/host-512" --config "$tmp/hook.yaml" --config-cache-dir "")"
+}
+
+# Each compute run must succeed: a refusal would count the wrong thing.
+"$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml" --config-cache-dir "$tmp/cache" <"$tmp/compute.json" |
+  jq -e '.linux.devices | length >= 10' >/dev/null
+row "floor (copy stdin to stdout)" "$(count "$tmp/compute.json" "$floor")"
+[ -z "$baseline" ] || hook_rows "baseline: " "$baseline"
+hook_rows "hook: " "$hook"
+row "converter: csmall.yaml" "$(count /dev/null "$converter" tests/data/kubevirt-examples/csmall.yaml)"
+
+printf '%-48s %12s %8s\n' "what" "instructions" "x floor"
+floor_count=${rows[0]#*|}
+for r in "${rows[@]}"; do
+  awk -v label="${r%%|*}" -v n="${r#*|}" -v f="$floor_count" \
+    'BEGIN { printf "%-48s %12d %8.2f\n", label, n, n / f }'
+done

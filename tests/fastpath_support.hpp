@@ -29,12 +29,19 @@ inline oci::Patch full_patch() {
     return p;
 }
 
-/// What one way made of a config: its output or its error message.
+/// What one way made of a config: its output or its error message, and
+/// the container it named (read_facts: id and Podman's run directory).
 struct PathResult {
     std::string output;
     std::string error;
+    std::string container;  ///< "<id> <dir>"
     bool operator==(const PathResult&) const = default;
 };
+
+inline std::string container_of(const nlohmann::json& config) {
+    auto facts = oci::read_facts(config);
+    return facts.container_id + " " + facts.container_dir;
+}
 
 /// The hook's patch steps; tells `partial` how the seccomp rules changed.
 inline void patch_json(nlohmann::json& config, const oci::Patch& patch, oci::PartialConfig* partial = nullptr) {
@@ -47,10 +54,11 @@ inline void patch_json(nlohmann::json& config, const oci::Patch& patch, oci::Par
 inline PathResult slow_path(std::string_view text, const oci::Patch& patch, const document::Limits& limits = {}) {
     try {
         auto config = document::parse_json(text, "config.json", limits);
+        std::string container = container_of(config);
         patch_json(config, patch);
-        return {config.dump() + "\n", {}};
+        return {config.dump() + "\n", {}, container};
     } catch (const Error& e) {
-        return {{}, e.what()};
+        return {{}, e.what(), {}};
     }
 }
 
@@ -62,21 +70,23 @@ inline std::optional<PathResult> fast_path(std::string_view text, const oci::Pat
     try {
         // As the hook does for a compute container, which these are patched as.
         if (!partial->load_mounts()) return std::nullopt;
-        (void)oci::read_facts(partial->json());
+        std::string container = container_of(partial->json());
         if (!partial->load_for_patch({"userfaultfd"})) return std::nullopt;
         patch_json(partial->json(), patch, &*partial);
         auto output = partial->write_back();
         if (!output) return std::nullopt;
-        return PathResult{*output, {}};
+        return PathResult{*output, {}, container};
     } catch (const Error& e) {
-        return PathResult{{}, e.what()};
+        return PathResult{{}, e.what(), {}};
     }
 }
 
-/// True when both ways agree: same error, or outputs that parse equal.
+/// True when both ways agree: same error, or the same container and
+/// outputs that parse equal.
 inline bool same_meaning(const PathResult& fast, const PathResult& slow) {
     if (fast.error != slow.error) return false;
     if (!fast.error.empty()) return true;
+    if (fast.container != slow.container) return false;
     return nlohmann::json::parse(fast.output) == nlohmann::json::parse(slow.output);
 }
 

@@ -15,7 +15,8 @@ namespace kvpod {
 /// thread-safe: the hook has one thread.
 class BumpArena {
 public:
-    static constexpr std::size_t kAlignment = 16;  // __STDCPP_DEFAULT_NEW_ALIGNMENT__ on x86-64 and arm64
+    static constexpr std::size_t kAlignment = 16;
+    static_assert(kAlignment >= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator new must align this much");
     static constexpr std::size_t kLargestReused = 1024;
 
     constexpr BumpArena(std::byte* begin, std::size_t size) noexcept

@@ -185,8 +185,9 @@ void add_allow_rules(Json& rules, const std::vector<CgroupAllow>& allows) {
         if (!rules[i].is_object()) wrong_type("/linux/resources/devices/" + std::to_string(i), "an object", rules[i]);
         if (!flag_of(rules[i], "allow")) first_counted = i + 1;
     }
-    // Read on first use, in the order the checks reach them, so a malformed
-    // rule is reported exactly when it would decide something.
+    // Each rule after the last deny is read once, when a check first reaches
+    // it, and whole: a malformed major or minor there is an error whatever
+    // the rule's type (runc would refuse the config anyway).
     std::vector<std::optional<RuleFacts>> read(rules.size());
     for (const auto& allow : allows) {
         bool covered = false;

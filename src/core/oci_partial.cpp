@@ -66,7 +66,7 @@ bool PartialConfig::load(Field field) {
 std::optional<PartialConfig> PartialConfig::read(std::string_view text, const document::Limits& limits) {
     auto skim = json_skim::skim(text, limits);
     if (!skim) return std::nullopt;
-    PartialConfig config(text, *skim);
+    PartialConfig config(text, std::move(*skim));
     for (Field field : {Field::Annotations, Field::Process, Field::ProcessEnv, Field::Linux, Field::LinuxCgroupsPath})
         if (!config.load(field)) return std::nullopt;
     return config;

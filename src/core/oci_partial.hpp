@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/document.hpp"
@@ -58,7 +59,7 @@ public:
 
 private:
     struct Edit;
-    PartialConfig(std::string_view text, const json_skim::Skim& skim) : text_(text), skim_(skim) {}
+    PartialConfig(std::string_view text, json_skim::Skim skim) : text_(text), skim_(std::move(skim)) {}
     bool load(json_skim::Field field);
     bool load_rules(const std::vector<std::string>& syscalls);
     bool edit_container(json_skim::Field parent, const nlohmann::json& value, std::vector<Edit>& edits) const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <string>
 #include <vector>
 
@@ -84,11 +86,32 @@ TEST_CASE("a usage mistake names the argument and points at --help") {
         {{"--debug-stall-after-claim", "-1"},
          "--debug-stall-after-claim needs a number of seconds, not '-1'; see oci-kubevirt-hook --help"},
         {{"release"}, "unknown command 'release' (commands: plan, runtime-hook); see oci-kubevirt-hook --help"},
+        // getopt_long would take these prefixes for whole names: a typo must not mean another option.
+        {{"--host", "/x"}, "unknown option --host; see oci-kubevirt-hook --help"},
+        {{"--ver"}, "unknown option --ver; see oci-kubevirt-hook --help"},
+        {{"runtime-hook", "poststop", "--state=/x"}, "unknown option --state; see oci-kubevirt-hook --help"},
+        {{"--log-stderr=1"}, "--log-stderr takes no value; see oci-kubevirt-hook --help"},
+        {{"--version=1"}, "--version takes no value; see oci-kubevirt-hook --help"},
+        {{"--help=1"}, "--help takes no value; see oci-kubevirt-hook --help"},
+        {{"--log-stderr", "-xy"}, "unknown option -x; see oci-kubevirt-hook --help"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.expected);
         CHECK(error_of([&] { parse(c.words); }) == c.expected);
     }
+}
+
+TEST_CASE("a value that looks like an option, \"--\", and POSIXLY_CORRECT change nothing") {
+    CHECK(parse({"--config", "--odd-name.yaml"}).run.config_path == "--odd-name.yaml");
+    CHECK(parse({"plan", "--", "--vm.yaml"}).vm_file == "--vm.yaml");
+    // The runtime hooks the hook writes put --state-dir after the stage; glibc
+    // stops at the first operand under POSIXLY_CORRECT unless told otherwise.
+    ::setenv("POSIXLY_CORRECT", "1", 1);
+    auto line = parse({"runtime-hook", "poststop", "--state-dir", "/run/x"});
+    ::unsetenv("POSIXLY_CORRECT");
+    CHECK(line.command == Command::RuntimeHook);
+    CHECK(line.stage == RuntimeStage::Poststop);
+    CHECK(line.state_dir == "/run/x");
 }
 
 TEST_CASE("--help names every option and the default configuration") {

@@ -2,9 +2,23 @@
 # shellcheck shell=bash
 # The benchmark's inputs, shared by bench/run.sh (wall time) and
 # bench/instructions.sh (instruction counts). Source it from the repository
-# root, then: bench_make_inputs DIR [FUNCTION-COUNTS...] (default 8 512 4096).
+# root, then bench_build_release, and bench_make_inputs DIR [FUNCTION-COUNTS...]
+# (default 8 512 4096).
 # Writes DIR/compute.json, DIR/ignored.json, DIR/hook.yaml (allocation state
 # in DIR/state) and DIR/host-N for each N.
+
+# bench_build_release: builds ./build-release (release, no tests) and sets
+# build, hook, converter and floor to it and its programs.
+bench_build_release() {
+  build=$PWD/build-release
+  if [ ! -d "$build" ]; then
+    meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
+  fi
+  ninja -C "$build" >/dev/null
+  hook=$build/src/hook/oci-kubevirt-hook
+  converter=$build/src/vm2pod/kubevirt-vm-to-pod
+  floor=$build/bench/floor-cat
+}
 
 # Podman 4.3.1's own configs (tests/data/podman-configs) with our annotation;
 # the compute container carries the VM in STANDALONE_VMI. Compact, as Podman

@@ -9,21 +9,14 @@
 # Needs valgrind (Debian: valgrind), jq and python3; run as root (mknod).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=$PWD/build-release
 baseline=${1:-}
 command -v valgrind >/dev/null || { echo "bench/instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-if [ ! -d "$build" ]; then
-  meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" >/dev/null
-hook=$build/src/hook/oci-kubevirt-hook
-converter=$build/src/vm2pod/kubevirt-vm-to-pod
-floor=$build/bench/floor-cat
+# shellcheck source=inputs.sh
+. bench/inputs.sh
+bench_build_release
 
 tmp=$(mktemp -d /tmp/kvpod-instructions.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=inputs.sh
-. bench/inputs.sh
 bench_make_inputs "$tmp" 8 512 4096
 mkdir -m 0700 "$tmp/cache"
 

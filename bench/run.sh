@@ -15,20 +15,13 @@
 # Environment: BENCH_RUNS (default 500), BENCH_PODMAN_RUNS (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
-build=$repo/build-release
-csv=${1:-$build/bench.csv}
 runs=${BENCH_RUNS:-500}
 podman_runs=${BENCH_PODMAN_RUNS:-20}
-
-if [ ! -d "$build" ]; then
-  meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" >/dev/null
-hook=$build/src/hook/oci-kubevirt-hook
-converter=$build/src/vm2pod/kubevirt-vm-to-pod
+# shellcheck source=inputs.sh
+. bench/inputs.sh
+bench_build_release
+csv=${1:-$build/bench.csv}
 spawn=$build/bench/spawn-bench
-floor=$build/bench/floor-cat
 
 tmp=$(mktemp -d /tmp/kvpod-bench.XXXXXX)
 cleanup() {
@@ -42,8 +35,6 @@ mkdir -p "$tmp/state"
 if [ "$(id -u)" = 0 ]; then mount -t tmpfs -o size=16m,mode=0700 tmpfs "$tmp/state"; fi
 
 # Inputs: the configs, the hook's configuration and the fake hosts.
-# shellcheck source=inputs.sh
-. bench/inputs.sh
 bench_make_inputs "$tmp"
 
 # Each run must succeed: a refusal would measure the wrong thing.

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// YAML text → the JSON data model, from yaml-cpp's event stream (no yaml-cpp
-// node tree), so nesting, alias expansion and duplicate keys are checked as
-// the text is read, with the line and column of the offending node.
+// YAML text → the JSON data model, from libyaml's event stream (no node
+// tree), so nesting, alias expansion and duplicate keys are checked as the
+// text is read, with the line and column of the offending node. Scalars are
+// typed here by the YAML 1.2 core schema, as Kubernetes' sigs.k8s.io/yaml
+// reads a manifest.
+#include <yaml.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cmath>
@@ -11,12 +16,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
-
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
 
 #include "core/document.hpp"
 #include "core/error.hpp"
@@ -60,21 +59,81 @@ bool looks_like_float(std::string_view s) {
     return i == s.size();
 }
 
-class YamlBuilder final : public YAML::EventHandler {
+/// Where a node starts in the text (libyaml counts lines and columns from 0).
+using Mark = yaml_mark_t;
+
+/// An anchor's name, empty when the node has none.
+std::string anchor_of(const yaml_char_t* anchor) {
+    return anchor ? std::string(reinterpret_cast<const char*>(anchor)) : std::string();
+}
+
+class YamlBuilder {
 public:
     YamlBuilder(std::string_view source, const Limits& limits) : source_(source), limits_(limits) {}
 
-    void OnDocumentStart(const YAML::Mark&) override {
-        root_ = Json();
-        has_root_ = false;
-        stack_.clear();
-        anchors_.clear();
+    /// Builds from one parser event; false at the end of a document.
+    bool handle(const yaml_event_t& event) {
+        const Mark& mark = event.start_mark;
+        switch (event.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            root_ = Json();
+            has_root_ = false;
+            stack_.clear();
+            anchors_.clear();
+            return true;
+        case YAML_DOCUMENT_END_EVENT:
+            return false;
+        case YAML_ALIAS_EVENT:
+            alias(mark, anchor_of(event.data.alias.anchor));
+            return true;
+        case YAML_SCALAR_EVENT: {
+            const auto& scalar = event.data.scalar;
+            std::string value(reinterpret_cast<const char*>(scalar.value), scalar.length);
+            scalar_value(mark, anchor_of(scalar.anchor), resolve(mark, tag_of(scalar), value));
+            return true;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+            open(mark, anchor_of(event.data.sequence_start.anchor), Json::array());
+            return true;
+        case YAML_MAPPING_START_EVENT:
+            open(mark, anchor_of(event.data.mapping_start.anchor), Json::object());
+            return true;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            close();
+            return true;
+        default:  // stream start and end
+            return true;
+        }
     }
-    void OnDocumentEnd() override {}
 
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { scalar_value(mark, anchor, Json(nullptr)); }
+    bool has_root() const { return has_root_; }
+    Json take() { return std::move(root_); }
 
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+private:
+    struct Frame {
+        Json value;
+        std::string anchor;
+        Mark mark;
+        std::size_t first_node;
+        std::optional<std::string> key;  ///< maps: the key waiting for its value
+        Mark key_mark;
+        std::set<std::string> merged;  ///< keys that came from "<<" and may be overridden
+    };
+    struct Anchored {
+        Json value;
+        std::size_t nodes;
+    };
+
+    /// The scalar's tag as resolve() reads it: "?" for a plain scalar without
+    /// one (typed by the core schema), "!" for a quoted or block one (always
+    /// a string), else the tag libyaml resolved ("!!str" -> "tag:yaml.org,2002:str").
+    static std::string tag_of(const decltype(yaml_event_t{}.data.scalar)& scalar) {
+        if (scalar.tag) return reinterpret_cast<const char*>(scalar.tag);
+        return scalar.style == YAML_PLAIN_SCALAR_STYLE ? "?" : "!";
+    }
+
+    void alias(const Mark& mark, const std::string& anchor) {
         auto it = anchors_.find(anchor);
         if (it == anchors_.end()) fail(mark, "alias to an unknown anchor");
         nodes_ += it->second.nodes;
@@ -83,50 +142,15 @@ public:
         insert(mark, Json(it->second.value));
     }
 
-    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  const std::string& value) override {
-        scalar_value(mark, anchor, resolve(mark, tag, value));
-    }
-
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                         YAML::EmitterStyle::value) override {
-        open(mark, anchor, Json::array());
-    }
-    void OnSequenceEnd() override { close(); }
-
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                    YAML::EmitterStyle::value) override {
-        open(mark, anchor, Json::object());
-    }
-    void OnMapEnd() override { close(); }
-
-    bool has_root() const { return has_root_; }
-    Json take() { return std::move(root_); }
-
-private:
-    struct Frame {
-        Json value;
-        YAML::anchor_t anchor;
-        YAML::Mark mark;
-        std::size_t first_node;
-        std::optional<std::string> key;  ///< maps: the key waiting for its value
-        YAML::Mark key_mark;
-        std::set<std::string> merged;  ///< keys that came from "<<" and may be overridden
-    };
-    struct Anchored {
-        Json value;
-        std::size_t nodes;
-    };
-
-    [[noreturn]] void fail(const YAML::Mark& mark, const std::string& what) const {
+    [[noreturn]] void fail(const Mark& mark, const std::string& what) const {
         throw Error(what, location(mark));
     }
 
-    std::string location(const YAML::Mark& mark) const {
+    std::string location(const Mark& mark) const {
         return std::string(source_) + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
     }
 
-    Json resolve(const YAML::Mark& mark, const std::string& tag, const std::string& value) const {
+    Json resolve(const Mark& mark, const std::string& tag, const std::string& value) const {
         if (limits_.reject_nul && value.find('\0') != std::string::npos) fail(mark, "NUL byte in a string");
         if (tag == "!") return Json(value);  // quoted or block scalar: always a string
         if (tag != "?" && !tag.empty()) {
@@ -149,7 +173,7 @@ private:
     }
 
     /// A plain scalar that is a YAML 1.2 core-schema number, or null.
-    Json number(const YAML::Mark& mark, const std::string& s) const {
+    Json number(const Mark& mark, const std::string& s) const {
         std::string_view v = s;
         bool negative = false;
         std::string_view digits = v;
@@ -185,26 +209,26 @@ private:
         return Json();
     }
 
-    void count(const YAML::Mark& mark) {
+    void count(const Mark& mark) {
         if (++nodes_ > limits_.max_nodes) fail(mark, "more than " + std::to_string(limits_.max_nodes) + " values");
     }
 
-    void scalar_value(const YAML::Mark& mark, YAML::anchor_t anchor, Json value) {
+    void scalar_value(const Mark& mark, const std::string& anchor, Json value) {
         count(mark);
-        if (anchor) remember(mark, anchor, value, 1);
+        if (!anchor.empty()) remember(mark, anchor, value, 1);
         insert(mark, std::move(value));
     }
 
     /// Anchored values are kept as copies; their total size is bounded too,
     /// or nested anchors would cost memory quadratic in the text.
-    void remember(const YAML::Mark& mark, YAML::anchor_t anchor, const Json& value, std::size_t nodes) {
+    void remember(const Mark& mark, const std::string& anchor, const Json& value, std::size_t nodes) {
         anchored_nodes_ += nodes;
         if (anchored_nodes_ > limits_.max_nodes)
             fail(mark, "anchors hold more than " + std::to_string(limits_.max_nodes) + " values");
         anchors_[anchor] = Anchored{value, nodes};
     }
 
-    void open(const YAML::Mark& mark, YAML::anchor_t anchor, Json container) {
+    void open(const Mark& mark, const std::string& anchor, Json container) {
         count(mark);
         if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key)
             fail(mark, "a mapping or sequence used as a key");
@@ -217,12 +241,12 @@ private:
         Frame frame = std::move(stack_.back());
         stack_.pop_back();
         if (frame.value.is_object() && frame.key) fail(frame.key_mark, "key without a value");
-        if (frame.anchor) remember(frame.mark, frame.anchor, frame.value, nodes_ - frame.first_node);
+        if (!frame.anchor.empty()) remember(frame.mark, frame.anchor, frame.value, nodes_ - frame.first_node);
         insert(frame.mark, std::move(frame.value));
     }
 
     /// Places a finished value into its parent (or as the root).
-    void insert(const YAML::Mark& mark, Json value) {
+    void insert(const Mark& mark, Json value) {
         if (stack_.empty()) {
             root_ = std::move(value);
             has_root_ = true;
@@ -252,7 +276,7 @@ private:
     }
 
     /// YAML merge keys ("<<: *base"): keys already present win.
-    void merge(Frame& parent, const YAML::Mark& mark, const Json& source) {
+    void merge(Frame& parent, const Mark& mark, const Json& source) {
         auto merge_one = [&](const Json& map) {
             if (!map.is_object()) fail(mark, "merge key value is not a mapping");
             for (const auto& [k, v] : map.items())
@@ -267,9 +291,75 @@ private:
     Json root_;
     bool has_root_ = false;
     std::vector<Frame> stack_;
-    std::map<YAML::anchor_t, Anchored> anchors_;
+    std::map<std::string, Anchored, std::less<>> anchors_;
     std::size_t nodes_ = 0;
     std::size_t anchored_nodes_ = 0;
+};
+
+/// One libyaml event, deleted when the next one is read or at scope exit.
+class Event {
+public:
+    Event() = default;
+    Event(const Event&) = delete;
+    Event& operator=(const Event&) = delete;
+    ~Event() { clear(); }
+    yaml_event_t* reset() {
+        clear();
+        return &event_;
+    }
+    const yaml_event_t& get() const { return event_; }
+
+private:
+    void clear() {
+        if (held_) yaml_event_delete(&event_);
+        held_ = false;
+    }
+    friend class Parser;
+    yaml_event_t event_{};
+    bool held_ = false;
+};
+
+/// libyaml's parser over a text that outlives it.
+class Parser {
+public:
+    explicit Parser(std::string_view text) {
+        if (!yaml_parser_initialize(&parser_)) throw std::bad_alloc();
+        yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+        yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+        text_ = text;
+    }
+    Parser(const Parser&) = delete;
+    Parser& operator=(const Parser&) = delete;
+    ~Parser() { yaml_parser_delete(&parser_); }
+
+    /// Reads the next event into `event`; false after the end of the stream.
+    bool next(Event& event, std::string_view source) {
+        if (done_) return false;
+        yaml_event_t* slot = event.reset();
+        if (!yaml_parser_parse(&parser_, slot)) throw error(source);
+        event.held_ = true;
+        done_ = slot->type == YAML_STREAM_END_EVENT;
+        return true;
+    }
+
+private:
+    Error error(std::string_view source) const {
+        if (parser_.error == YAML_MEMORY_ERROR) throw std::bad_alloc();
+        std::string what = "invalid YAML: ";
+        what += parser_.problem ? parser_.problem : "unreadable text";
+        if (parser_.context) what += std::string(" (") + parser_.context + ")";
+        std::size_t line = parser_.problem_mark.line + 1, column = parser_.problem_mark.column + 1;
+        if (parser_.error == YAML_READER_ERROR) {  // a byte offset, not a mark
+            auto lc = text::line_column(text_, std::min(parser_.problem_offset, text_.size()));
+            line = lc.line;
+            column = lc.column;
+        }
+        return Error(what, std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column));
+    }
+
+    yaml_parser_t parser_{};
+    std::string_view text_;
+    bool done_ = false;
 };
 
 std::vector<Json> parse_stream(std::string_view text, std::string_view source, const Limits& limits,
@@ -284,8 +374,8 @@ std::vector<Json> parse_stream(std::string_view text, std::string_view source, c
         throw Error("NUL byte in YAML text",
                     std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
     }
-    // yaml-cpp passes invalid UTF-8 through into strings, where nlohmann::json
-    // would only fail later, far from the text (dump() throws): refuse it here.
+    // libyaml would stop at invalid UTF-8 too, but naming neither the byte nor
+    // a line; nlohmann::json would fail only later, far from the text.
     if (auto bad = text::invalid_utf8_at(text); bad != std::string_view::npos) {
         auto lc = text::line_column(text, bad);
         char byte[8];
@@ -294,24 +384,16 @@ std::vector<Json> parse_stream(std::string_view text, std::string_view source, c
                     std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column),
                     "save the file as UTF-8");
     }
-    std::istringstream in{std::string(text)};
+    Parser parser(text);
+    YamlBuilder builder(source, limits);
     std::vector<Json> docs;
-    try {
-        YAML::Parser parser(in);
-        YamlBuilder builder(source, limits);
-        while (parser.HandleNextDocument(builder)) {
-            if (builder.has_root()) {
-                Json doc = builder.take();
-                if (!doc.is_null()) docs.push_back(std::move(doc));
-            }
-            if (single && docs.size() > 1)
-                throw Error("more than one YAML document", std::string(source),
-                            "pass one VirtualMachine or VirtualMachineInstance per input");
-        }
-    } catch (const YAML::Exception& e) {
-        throw Error("invalid YAML: " + e.msg,
-                    std::string(source) + ":" + std::to_string(e.mark.line + 1) + ":" +
-                        std::to_string(e.mark.column + 1));
+    for (Event event; parser.next(event, source);) {
+        if (builder.handle(event.get()) || !builder.has_root()) continue;
+        Json doc = builder.take();  // a document ended
+        if (!doc.is_null()) docs.push_back(std::move(doc));
+        if (single && docs.size() > 1)
+            throw Error("more than one YAML document", std::string(source),
+                        "pass one VirtualMachine or VirtualMachineInstance per input");
     }
     return docs;
 }

@@ -77,8 +77,8 @@ HookConfig load_config(const std::string& path, const std::string& cache_dir) {
         host::FileStamp stamp;
         auto text = host::read_file(path, 1024 * 1024, true, host::kRaiseHookLimit, &stamp);
         if (!text) return HookConfig{};
-        // JSON is YAML too, but yaml-cpp takes ~0.5M instructions for a few
-        // lines: a file that starts with { is read as JSON (same data model),
+        // JSON is YAML too, but a YAML parser costs more than a JSON one: a
+        // file that starts with { is read as JSON (same data model),
         // and a YAML file's document is kept as JSON until the file changes.
         host::DocumentCache cache(cache_dir, KVPOD_VERSION);
         bool cacheable = !cache_dir.empty() && !document::looks_like_json(*text);

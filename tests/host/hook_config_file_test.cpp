@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The hook's configuration file: YAML as KubeVirt's CR section is written,
-// or JSON, which skips yaml-cpp's cost at every container start.
+// or JSON, which skips the YAML parser at every container start.
 #include <doctest/doctest.h>
 
 #include <filesystem>

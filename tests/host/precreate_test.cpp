@@ -319,7 +319,7 @@ TEST_CASE("bad input: one line saying what and where, nothing written") {
          "reading the VM spec from env STANDALONE_VMI: env STANDALONE_VMI:1:10: invalid JSON: syntax error while "
          "parsing value - unexpected end of input; expected '[', '{', or a literal"},
         {"env spec is YAML with an error", with_env("kind: VirtualMachine\n  name: x\n"),
-         "reading the VM spec from env STANDALONE_VMI: env STANDALONE_VMI:2:7: invalid YAML: illegal map value"},
+         "reading the VM spec from env STANDALONE_VMI: env STANDALONE_VMI:2:7: invalid YAML: mapping values are not allowed in this context"},
         {"env spec of another kind", with_env(R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})"),
          "reading the VM spec from env STANDALONE_VMI: env STANDALONE_VMI: document is v1 Pod, not a kubevirt.io "
          "VirtualMachine or VirtualMachineInstance; give a KubeVirt VM or VMI as YAML or JSON"},

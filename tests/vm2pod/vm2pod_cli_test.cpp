@@ -229,7 +229,7 @@ TEST_CASE("--add-console-proxy, --proxy-image, --proxy-port") {
 
 TEST_CASE("errors: one line on stderr, nothing on stdout, status 1") {
     check_error(convert({"-"}, "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: [a\n"),
-                "kubevirt-vm-to-pod: error: stdin:5:1: invalid YAML: end of sequence flow not found");
+                "kubevirt-vm-to-pod: error: stdin:5:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)");
     check_error(convert({"missing.yaml"}), "kubevirt-vm-to-pod: error: missing.yaml: cannot open: No such file or directory");
     check_error(convert({"-"}, "{\"kind\": \"VirtualMachine\",}"),
                 "kubevirt-vm-to-pod: error: stdin:1:27: invalid JSON: syntax error while parsing object key - unexpected "

@@ -10,9 +10,9 @@
 #
 # The build tree comes from this machine (Debian 12). Its binaries run on
 # trixie: glibc and libstdc++ are backward compatible, but a library whose
-# soname changed between the releases (yaml-cpp 0.7 -> 0.8) is missing there,
-# so the host's copy of each such library is mounted read-only into the
-# container's /usr/lib/x86_64-linux-gnu.
+# soname changed between the releases (with -Dstatic_deps=false, say) would be
+# missing there, so the host's copy of each such library is mounted read-only
+# into the container's /usr/lib/x86_64-linux-gnu.
 #
 # Output: the inner script's TAP. Exit status: the inner script's (77 = skip).
 set -u -o pipefail

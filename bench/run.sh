@@ -6,7 +6,8 @@
 #     ignores and for a compute container asking for kvm, tun, vhost-net,
 #     2 GPUs and 1 VFIO device on fake hosts of 8, 512 and 4096 PCI
 #     functions (SR-IOV heavy), next to the floor (a C program copying stdin
-#     to stdout) and `jq .` on the same config, each as a ratio to the floor;
+#     to stdout) and `jq .` on the same config, each as a ratio to the floor
+#     (all rows interleaved, one run of each in turn);
 #   - the hook's peak memory;
 #   - the converter's time per VM over the KubeVirt example corpus;
 #   - `podman run` with the hook injecting kvm, tun and vhost-net against
@@ -41,21 +42,20 @@ bench_make_inputs "$tmp"
 "$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml" <"$tmp/compute.json" | jq -e '.linux.devices | length >= 10' >/dev/null
 
 echo "label,runs,median_us,p95_us,max_rss_kib" >"$csv"
-measure() {  # LABEL INPUT COMMAND...
-  local label=$1 input=$2
-  shift 2
-  "$spawn" --label "$label" --input "$input" --runs "$runs" --warmup 50 -- "$@" | tee -a "$csv" >/dev/null
-}
-measure "floor (copy stdin to stdout)" "$tmp/compute.json" "$floor"
-measure "jq ." "$tmp/compute.json" "$(command -v jq)" .
-measure "hook: container it ignores" "$tmp/ignored.json" "$hook" --host-root "$tmp/host-512" --config "$tmp/hook.yaml"
+# One interleaved run of every row in turn (spawn-bench --row), so that the
+# machine's drift over the run hits the floor and the hook alike.
+hook_args=(--config "$tmp/hook.yaml")
+rows=(--row "floor (copy stdin to stdout)" "$tmp/compute.json" "$floor"
+  --row "jq ." "$tmp/compute.json" "$(command -v jq)" .
+  --row "hook: container it ignores" "$tmp/ignored.json" "$hook" --host-root "$tmp/host-512" "${hook_args[@]}")
 for n in 8 512 4096; do
-  measure "hook: compute on $n PCI functions" "$tmp/compute.json" "$hook" --host-root "$tmp/host-$n" --config "$tmp/hook.yaml"
+  rows+=(--row "hook: compute on $n PCI functions" "$tmp/compute.json" "$hook" --host-root "$tmp/host-$n" "${hook_args[@]}")
 done
-# The first start after the configuration changed parses its YAML (the runs
+# The first start after the configuration changed parses its YAML (the rows
 # above read the cached document, /run/oci-kubevirt-hook/config-cache.json).
-measure "hook: compute on 512 parsing its YAML config" "$tmp/compute.json" "$hook" --host-root "$tmp/host-512" \
-  --config "$tmp/hook.yaml" --config-cache-dir ""
+rows+=(--row "hook: compute on 512 parsing its YAML config" "$tmp/compute.json" "$hook" --host-root "$tmp/host-512"
+  "${hook_args[@]}" --config-cache-dir "")
+"$spawn" --runs "$runs" --warmup 20 "${rows[@]}" | tee -a "$csv" >/dev/null
 
 # The converter: one process per VM of the corpus, as scripts run it.
 conv_total=0 conv_count=0 conv_rss=0

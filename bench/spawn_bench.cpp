@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// spawn-bench: runs a command many times with its stdin read from a file
-// and prints the wall time per run (median, p95) and the peak RSS, as one
-// CSV line: label,runs,median_us,p95_us,max_rss_kib. Used by bench/run.sh to
-// compare the hook with the cost of starting any process.
+// spawn-bench: runs commands many times with their stdin read from a file
+// and prints each one's wall time per run (median, p95) and peak RSS, one CSV
+// line per command: label,runs,median_us,p95_us,max_rss_kib. Used by
+// bench/run.sh to compare the hook with the cost of starting any process.
+// Several rows (--row) run interleaved, one run of each in turn, so that a
+// shared machine's drift over the minutes of a run hits every row alike and
+// their ratios hold.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -22,9 +25,19 @@ extern char** environ;
 namespace {
 
 [[noreturn]] void usage() {
-    std::fprintf(stderr, "usage: spawn-bench --label L --input FILE [--runs N] [--warmup N] -- COMMAND [ARGS...]\n");
+    std::fprintf(stderr,
+                 "usage: spawn-bench [--runs N] [--warmup N] --label L --input FILE -- COMMAND [ARGS...]\n"
+                 "       spawn-bench [--runs N] [--warmup N] --row LABEL FILE COMMAND [ARGS...] [--row ...]\n");
     std::exit(2);
 }
+
+struct Row {
+    std::string label;
+    std::string input;
+    std::vector<char*> command;  // null-terminated for posix_spawn
+    std::vector<double> times;
+    long max_rss = 0;
+};
 
 struct Run {
     double micros;
@@ -60,8 +73,9 @@ Run run_once(char** argv, const char* input) {
 int main(int argc, char** argv) {
     std::string label, input;
     int runs = 500, warmup = 50;
+    std::vector<Row> rows;
     int i = 1;
-    for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
+    for (; i < argc && std::strcmp(argv[i], "--") != 0 && std::strcmp(argv[i], "--row") != 0; ++i) {
         std::string arg = argv[i];
         if (i + 1 >= argc) usage();
         if (arg == "--label") label = argv[++i];
@@ -70,20 +84,35 @@ int main(int argc, char** argv) {
         else if (arg == "--warmup") warmup = std::atoi(argv[++i]);
         else usage();
     }
-    if (i >= argc - 1 || label.empty() || input.empty() || runs < 1) usage();
-    char** command = argv + i + 1;
-
-    for (int w = 0; w < warmup; ++w) run_once(command, input.c_str());
-    std::vector<double> times;
-    long max_rss = 0;
-    for (int r = 0; r < runs; ++r) {
-        Run one = run_once(command, input.c_str());
-        times.push_back(one.micros);
-        max_rss = std::max(max_rss, one.max_rss_kib);
+    if (runs < 1 || warmup < 0 || i >= argc) usage();
+    if (std::strcmp(argv[i], "--") == 0) {  // one command
+        if (i + 1 >= argc || label.empty() || input.empty()) usage();
+        rows.push_back(Row{label, input, {argv + i + 1, argv + argc}, {}, 0});
+    } else {
+        while (i < argc) {  // at a --row
+            if (i + 3 >= argc || !label.empty() || !input.empty()) usage();
+            Row row{argv[i + 1], argv[i + 2], {}, {}, 0};
+            for (i += 3; i < argc && std::strcmp(argv[i], "--row") != 0; ++i) row.command.push_back(argv[i]);
+            if (row.command.empty()) usage();
+            rows.push_back(std::move(row));
+        }
     }
-    std::sort(times.begin(), times.end());
-    double median = times[times.size() / 2];
-    double p95 = times[std::min(times.size() - 1, static_cast<std::size_t>(times.size() * 0.95))];
-    std::printf("%s,%d,%.1f,%.1f,%ld\n", label.c_str(), runs, median, p95, max_rss);
+    for (auto& row : rows) row.command.push_back(nullptr);
+
+    for (int w = 0; w < warmup; ++w)
+        for (auto& row : rows) run_once(row.command.data(), row.input.c_str());
+    for (int r = 0; r < runs; ++r) {
+        for (auto& row : rows) {
+            Run one = run_once(row.command.data(), row.input.c_str());
+            row.times.push_back(one.micros);
+            row.max_rss = std::max(row.max_rss, one.max_rss_kib);
+        }
+    }
+    for (auto& row : rows) {
+        std::sort(row.times.begin(), row.times.end());
+        double median = row.times[row.times.size() / 2];
+        double p95 = row.times[std::min(row.times.size() - 1, static_cast<std::size_t>(row.times.size() * 0.95))];
+        std::printf("%s,%d,%.1f,%.1f,%ld\n", row.label.c_str(), runs, median, p95, row.max_rss);
+    }
     return 0;
 }

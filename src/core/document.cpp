@@ -84,7 +84,7 @@ public:
             what = what.substr(0, pos) + (expected == std::string::npos ? std::string() : what.substr(expected));
         }
         throw Error("invalid JSON: " + what,
-                    std::string(source_) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
+                    text::position(source_, lc));
     }
 
 private:

@@ -6,7 +6,6 @@
 // reads a manifest.
 #include <yaml.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cmath>
@@ -147,7 +146,7 @@ private:
     }
 
     std::string location(const Mark& mark) const {
-        return std::string(source_) + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        return text::position(source_, {mark.line + 1, mark.column + 1});
     }
 
     Json resolve(const Mark& mark, const std::string& tag, const std::string& value) const {
@@ -336,25 +335,23 @@ public:
     bool next(Event& event, std::string_view source) {
         if (done_) return false;
         yaml_event_t* slot = event.reset();
-        if (!yaml_parser_parse(&parser_, slot)) throw error(source);
+        if (!yaml_parser_parse(&parser_, slot)) fail(source);
         event.held_ = true;
         done_ = slot->type == YAML_STREAM_END_EVENT;
         return true;
     }
 
 private:
-    Error error(std::string_view source) const {
+    [[noreturn]] void fail(std::string_view source) const {
         if (parser_.error == YAML_MEMORY_ERROR) throw std::bad_alloc();
         std::string what = "invalid YAML: ";
         what += parser_.problem ? parser_.problem : "unreadable text";
         if (parser_.context) what += std::string(" (") + parser_.context + ")";
-        std::size_t line = parser_.problem_mark.line + 1, column = parser_.problem_mark.column + 1;
-        if (parser_.error == YAML_READER_ERROR) {  // a byte offset, not a mark
-            auto lc = text::line_column(text_, std::min(parser_.problem_offset, text_.size()));
-            line = lc.line;
-            column = lc.column;
-        }
-        return Error(what, std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column));
+        // A reader error has a byte offset, the others a mark.
+        auto at = parser_.error == YAML_READER_ERROR
+                      ? text::line_column(text_, parser_.problem_offset)
+                      : text::LineColumn{parser_.problem_mark.line + 1, parser_.problem_mark.column + 1};
+        throw Error(what, text::position(source, at));
     }
 
     yaml_parser_t parser_{};
@@ -372,7 +369,7 @@ std::vector<Json> parse_stream(std::string_view text, std::string_view source, c
     if (limits.reject_nul && text.find('\0') != std::string_view::npos) {
         auto lc = text::line_column(text, text.find('\0'));
         throw Error("NUL byte in YAML text",
-                    std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column));
+                    text::position(source, lc));
     }
     // libyaml would stop at invalid UTF-8 too, but naming neither the byte nor
     // a line; nlohmann::json would fail only later, far from the text.
@@ -381,7 +378,7 @@ std::vector<Json> parse_stream(std::string_view text, std::string_view source, c
         char byte[8];
         std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
         throw Error(std::string("invalid UTF-8 (byte ") + byte + ")",
-                    std::string(source) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column),
+                    text::position(source, lc),
                     "save the file as UTF-8");
     }
     Parser parser(text);

@@ -70,6 +70,10 @@ LineColumn line_column(std::string_view text, std::size_t offset) {
     return lc;
 }
 
+std::string position(std::string_view source, LineColumn at) {
+    return std::string(source) + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 bool ends_with(std::string_view s, std::string_view suffix) {

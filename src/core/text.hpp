@@ -26,6 +26,9 @@ struct LineColumn {
 /// The 1-based line and column of byte `offset` in `text`.
 LineColumn line_column(std::string_view text, std::size_t offset);
 
+/// "source:line:column", where an error message says a text went wrong.
+std::string position(std::string_view source, LineColumn at);
+
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 std::string to_upper(std::string_view s);

@@ -48,3 +48,8 @@ TEST_CASE("hex pads to the width as printf's %0*x does, and widens when the valu
     kvpod::text::append_hex(out, 0x3b, 2);
     CHECK(out == "0000:3b");
 }
+
+TEST_CASE("position names a byte of a text as source:line:column, both counted from 1") {
+    CHECK(text::position("vm.yaml", text::line_column("a: 1\nb: x\n", 8)) == "vm.yaml:2:4");
+    CHECK(text::position("stdin", text::line_column("", 0)) == "stdin:1:1");
+}

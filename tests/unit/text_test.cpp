@@ -50,6 +50,6 @@ TEST_CASE("hex pads to the width as printf's %0*x does, and widens when the valu
 }
 
 TEST_CASE("position names a byte of a text as source:line:column, both counted from 1") {
-    CHECK(text::position("vm.yaml", text::line_column("a: 1\nb: x\n", 8)) == "vm.yaml:2:4");
-    CHECK(text::position("stdin", text::line_column("", 0)) == "stdin:1:1");
+    CHECK(kvpod::text::position("vm.yaml", kvpod::text::line_column("a: 1\nb: x\n", 8)) == "vm.yaml:2:4");
+    CHECK(kvpod::text::position("stdin", kvpod::text::line_column("", 0)) == "stdin:1:1");
 }

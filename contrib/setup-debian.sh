@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   g++ meson ninja-build pkg-config
-  nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev libcli11-dev nettle-dev
+  nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev nettle-dev
   # tests
   doctest-dev libvalijson-dev python3
   # end-to-end tests: real Podman with runc, a busybox test image, a syslog listener

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hook/command_line.hpp"
 
-#include <getopt.h>
 #include <strings.h>
 
 #include <charconv>
 #include <string_view>
 #include <vector>
 
+#include "core/arguments.hpp"
 #include "core/error.hpp"
 
 namespace kvpod::hook {
@@ -82,42 +82,6 @@ constexpr option kLongOptions[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-const option* long_option(std::string_view name) {
-    for (const option* o = kLongOptions; o->name != nullptr; ++o)
-        if (name == o->name) return o;
-    return nullptr;
-}
-
-/// getopt_long also takes any unambiguous prefix of a long option ("--host"
-/// for --host-root): a typo in a hooks.d argv could silently mean another
-/// option, so only whole names pass.
-void check_whole_names(const std::vector<char*>& args) {
-    for (std::size_t i = 1; i < args.size() && args[i] != nullptr; ++i) {
-        std::string_view word = args[i];
-        if (word == "--") return;
-        if (word.size() < 3 || word.substr(0, 2) != "--") continue;
-        std::string_view name = word.substr(2, word.find('=') - 2);
-        const option* known = long_option(name);
-        if (known == nullptr) throw usage_error("unknown option --" + std::string(name));
-        if (known->has_arg == required_argument && word.find('=') == std::string_view::npos) ++i;  // its value
-    }
-}
-
-/// The word getopt_long refused with '?'.
-[[noreturn]] void refuse(const std::vector<char*>& args) {
-    if (::optopt == 0) {  // an unknown long option; whole names were checked, so this is rare
-        std::string_view word = args[static_cast<std::size_t>(::optind - 1)];
-        throw usage_error("unknown option " + std::string(word.substr(0, word.find('='))));
-    }
-    for (const option* o = kLongOptions; o->name != nullptr; ++o)  // "--log-stderr=1"
-        if (o->has_arg == no_argument && o->val == ::optopt && o->val != 'h')
-            throw usage_error("--" + std::string(o->name) + " takes no value");
-    if (::optopt == 'h') throw usage_error("--help takes no value");  // -h itself is never refused
-    auto c = static_cast<unsigned char>(::optopt);
-    if (c > 0x20 && c < 0x7f) throw usage_error(std::string("unknown option -") + static_cast<char>(c));
-    throw usage_error("unknown option");
-}
-
 }  // namespace
 
 CommandLine parse_command_line(int argc, char* const* argv, const std::string& default_config) {
@@ -125,34 +89,21 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
     line.run.config_path = default_config;
     std::vector<int> given;
     std::vector<std::string> operands;
-    std::vector<char*> args(argv, argv + argc);  // getopt_long may reorder what it is given
-    args.push_back(nullptr);
-    check_whole_names(args);
-    ::optind = 0;  // restarts getopt's scan (tests parse many lines)
-    ::opterr = 0;  // its own messages would bypass the log
-    for (;;) {
-        // "-": operands come back in order as 1, wherever they stand and
-        // whatever POSIXLY_CORRECT says (the runtime hooks this hook writes
-        // put --state-dir after the stage); ":": a missing value is ':'.
-        int option = ::getopt_long(argc, args.data(), "-:h", kLongOptions, nullptr);
-        if (option == -1) break;
-        std::string value = ::optarg ? ::optarg : "";
-        switch (option) {
-        case 1: operands.push_back(value); continue;
+    for (auto& argument : arguments::read(argc, argv, kLongOptions, "h", kSeeHelp)) {
+        std::string& value = argument.value;
+        switch (argument.id) {
+        case arguments::kOperand: operands.push_back(std::move(value)); continue;
         case kOptionHelp: line.command = Command::Help; return line;
         case kOptionVersion: line.command = Command::Version; return line;
-        case kOptionHostRoot: line.run.host_root = value; break;
-        case kOptionConfig: line.run.config_path = value; break;
+        case kOptionHostRoot: line.run.host_root = std::move(value); break;
+        case kOptionConfig: line.run.config_path = std::move(value); break;
         case kOptionLogStderr: line.log_stderr = true; break;
-        case kOptionStateDir: line.state_dir = value; break;
+        case kOptionStateDir: line.state_dir = std::move(value); break;
         case kOptionDebugStall: line.run.debug_stall_after_claim = parse_seconds(value); break;
-        case kOptionConfigCacheDir: line.run.config_cache_dir = value; break;
-        case ':': throw usage_error(std::string(args[static_cast<std::size_t>(::optind - 1)]) + " needs a value");
-        default: refuse(args);
+        case kOptionConfigCacheDir: line.run.config_cache_dir = std::move(value); break;
         }
-        given.push_back(option);
+        given.push_back(argument.id);
     }
-    for (int i = ::optind; i < argc; ++i) operands.emplace_back(args[static_cast<std::size_t>(i)]);  // after "--"
     if (!operands.empty() && operands.front() == "plan") {
         line.command = Command::Plan;
         if (operands.size() != 2) throw usage_error("plan takes one VMFILE (a VirtualMachine or VirtualMachineInstance)");

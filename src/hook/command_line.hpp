@@ -7,10 +7,8 @@
 #include "hook/precreate.hpp"
 #include "hook/runtime_hook.hpp"
 
-/// oci-kubevirt-hook's arguments. Podman runs the hook at every container
-/// start with the argv of its hooks.d file: glibc's getopt_long reads them
-/// in a few thousand instructions (a CLI11 app took ~0.12M, 6% of a compute
-/// container's start, and a fifth of the binary).
+/// oci-kubevirt-hook's arguments, which Podman gives it at every container
+/// start from its hooks.d file (read with core/arguments.hpp).
 namespace kvpod::hook {
 
 enum class Command { Precreate, Plan, RuntimeHook, Help, Version };

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "vm2pod/command_line.hpp"
+
+#include <charconv>
+#include <string_view>
+#include <vector>
+
+#include "core/arguments.hpp"
+#include "core/error.hpp"
+
+namespace kvpod::vm2pod {
+namespace {
+
+constexpr const char* kSeeHelp = "see kubevirt-vm-to-pod --help";
+
+enum Option : int {
+    kOptionVmFile = 1000,
+    kOptionInstancetypeFile,
+    kOptionPreferenceFile,
+    kOptionLauncherImage,
+    kOptionNoPasst,
+    kOptionMountDevices,
+    kOptionHostRoot,
+    kOptionHookConfig,
+    kOptionAddConsoleProxy,
+    kOptionProxyImage,
+    kOptionProxyPort,
+    kOptionPodmanVersion,
+    kOptionNamespace,
+    kOptionPodman,
+    kOptionVersion,
+    kOptionOutput = 'o',
+    kOptionHelp = 'h',
+};
+
+constexpr option kLongOptions[] = {
+    {"vm-file", required_argument, nullptr, kOptionVmFile},
+    {"instancetype-file", required_argument, nullptr, kOptionInstancetypeFile},
+    {"preference-file", required_argument, nullptr, kOptionPreferenceFile},
+    {"launcher-image", required_argument, nullptr, kOptionLauncherImage},
+    {"no-passt", no_argument, nullptr, kOptionNoPasst},
+    {"mount-devices", optional_argument, nullptr, kOptionMountDevices},
+    {"host-root", required_argument, nullptr, kOptionHostRoot},
+    {"hook-config", required_argument, nullptr, kOptionHookConfig},
+    {"add-console-proxy", no_argument, nullptr, kOptionAddConsoleProxy},
+    {"proxy-image", required_argument, nullptr, kOptionProxyImage},
+    {"proxy-port", required_argument, nullptr, kOptionProxyPort},
+    {"podman-version", required_argument, nullptr, kOptionPodmanVersion},
+    {"output", required_argument, nullptr, kOptionOutput},
+    {"namespace", required_argument, nullptr, kOptionNamespace},
+    {"podman", required_argument, nullptr, kOptionPodman},
+    {"version", no_argument, nullptr, kOptionVersion},
+    {"help", no_argument, nullptr, kOptionHelp},
+    {nullptr, 0, nullptr, 0},
+};
+
+Error usage_error(std::string what) { return Error(std::move(what), "", kSeeHelp); }
+
+std::string option_name(int id) {
+    for (const option* o = kLongOptions; o->name != nullptr; ++o)
+        if (o->val == id) return std::string("--") + o->name;
+    return "?";
+}
+
+bool is_console_option(int id) { return id == kOptionNamespace || id == kOptionPodman; }
+
+bool parse_bool(const arguments::Argument& argument) {
+    if (!argument.has_value || argument.value == "true") return true;
+    if (argument.value == "false") return false;
+    throw usage_error("--mount-devices takes true or false, not '" + argument.value + "'");
+}
+
+int parse_port(std::string_view text) {
+    int port = 0;
+    auto [end, problem] = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (problem != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535)
+        throw usage_error("--proxy-port needs a port number from 1 to 65535, not '" + std::string(text) + "'");
+    return port;
+}
+
+/// Sets what a convert option says.
+void apply_convert_option(const arguments::Argument& argument, CommandOptions& options, std::string& vm_file) {
+    const std::string& value = argument.value;
+    switch (argument.id) {
+    case kOptionVmFile: vm_file = value; break;
+    case kOptionInstancetypeFile: options.instancetype_file = value; break;
+    case kOptionPreferenceFile: options.preference_file = value; break;
+    case kOptionLauncherImage: options.convert.launcher_image = value; break;
+    case kOptionNoPasst: options.convert.passt = false; break;
+    case kOptionMountDevices: options.convert.mount_devices = parse_bool(argument); break;
+    case kOptionHostRoot: options.host_root = value; break;
+    case kOptionHookConfig:
+        options.hook_config = value;
+        options.hook_config_given = true;
+        break;
+    case kOptionAddConsoleProxy: options.convert.console_proxy = true; break;
+    case kOptionProxyImage: options.convert.proxy_image = value; break;
+    case kOptionProxyPort: options.convert.proxy_port = parse_port(value); break;
+    case kOptionPodmanVersion: options.podman_version = value; break;
+    case kOptionOutput: options.output = value; break;
+    }
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, char* const* argv, const std::string& default_hook_config) {
+    CommandLine line;
+    line.convert.hook_config = default_hook_config;
+    std::vector<arguments::Argument> options;
+    std::vector<std::string> operands;
+    for (auto& argument : arguments::read(argc, argv, kLongOptions, "ho:", kSeeHelp)) {
+        if (argument.id == kOptionHelp) return {Command::Help, {}, {}};
+        if (argument.id == kOptionVersion) return {Command::Version, {}, {}};
+        if (argument.id == arguments::kOperand) operands.push_back(std::move(argument.value));
+        else options.push_back(std::move(argument));
+    }
+
+    if (!operands.empty() && operands.front() == "console") {
+        line.command = Command::Console;
+        if (operands.size() != 2) throw usage_error("console takes one VM name");
+        line.console.vm = operands[1];
+        for (const auto& argument : options) {
+            if (!is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is not an option of console");
+            (argument.id == kOptionNamespace ? line.console.namespace_name : line.console.podman) = argument.value;
+        }
+        return line;
+    }
+
+    std::string vm_file;
+    for (const auto& argument : options) {
+        if (is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is an option of console only");
+        apply_convert_option(argument, line.convert, vm_file);
+    }
+    if (operands.size() > 1)
+        throw Error("two inputs: " + operands[0] + " and " + operands[1], "command line", "give one");
+    if (!operands.empty()) line.convert.input = operands.front();
+    if (!vm_file.empty()) {
+        if (!line.convert.input.empty() && line.convert.input != vm_file)
+            throw Error("two inputs: " + line.convert.input + " and --vm-file " + vm_file, "command line", "give one");
+        line.convert.input = vm_file;
+    }
+    return line;
+}
+
+std::string usage(const std::string& default_hook_config) {
+    const CommandOptions defaults;
+    const ConsoleOptions console;
+    const auto& c = defaults.convert;
+    return "Convert a KubeVirt VirtualMachine (or VirtualMachineInstance) into a Pod for podman kube play.\n"
+           "\n"
+           "Usage:\n"
+           "  kubevirt-vm-to-pod [OPTIONS] [FILE|-]\n"
+           "      Writes the Pod for the VM in FILE (YAML or JSON; - or nothing reads stdin) on stdout.\n"
+           "  kubevirt-vm-to-pod console [--namespace NS] [--podman PODMAN] VM\n"
+           "      Attaches to a running VM's serial console (Ctrl+] detaches).\n"
+           "\n"
+           "Options:\n"
+           "  --vm-file FILE            the VM or VMI, as FILE\n"
+           "  --instancetype-file FILE  the instancetype the VM names\n"
+           "  --preference-file FILE    the preference the VM names\n"
+           "  --launcher-image IMAGE    virt-launcher image (default " + c.launcher_image + ")\n"
+           "  --no-passt                keep the VM's own network binding instead of passt\n"
+           "  --mount-devices[=true|false]\n"
+           "                            write this host's device nodes into the Pod (hosts without the hook)\n"
+           "  --host-root DIR           where --mount-devices looks for /dev and /sys (default " + defaults.host_root + ")\n"
+           "  --hook-config FILE        the hook's configuration, which --mount-devices follows for GPUs and\n"
+           "                            host devices (default " + default_hook_config + ")\n"
+           "  --add-console-proxy       add the serial console proxy container\n"
+           "  --proxy-image IMAGE       console proxy image (default " + c.proxy_image + ")\n"
+           "  --proxy-port PORT         console proxy port (default " + std::to_string(c.proxy_port) + ")\n"
+           "  --podman-version VERSION  the Podman that plays the Pod; before 5.3, containerDisks become\n"
+           "                            image-driver volumes (default " + defaults.podman_version + ")\n"
+           "  -o, --output yaml|json    the Pod's format (default " + defaults.output + ")\n"
+           "  --namespace NS            console: the VM's namespace (default " + console.namespace_name + ")\n"
+           "  --podman PODMAN           console: the podman command (default " + console.podman + ")\n"
+           "  --version                 print the version\n"
+           "  -h, --help                print this help\n"
+           "\n"
+           "See kubevirt-vm-to-pod(1).\n";
+}
+
+}  // namespace kvpod::vm2pod

@@ -27,6 +27,10 @@ TEST_CASE("strings YAML 1.1 or 1.2 would read as something else are quoted") {
         {"-", false}, {"- x", false}, {"{a}", false}, {"[a]", false}, {"a,b", false}, {"*x", false}, {"&x", false},
         {"!x", false}, {"'x'", false}, {"\"x\"", false}, {"%x", false}, {"@x", false}, {"a\nb", false},
         {"qemu+unix:///session?socket=/x", false}, {"---", false}, {"caf\xc3\xa9", false},
+        // Keywords in any case, and words that only start like one.
+        {"FALSE", false}, {"-.Inf", false}, {".NaN", false}, {"yesterday", true}, {"Nope", true}, {"online", true},
+        // A leading dash: a word, a number or neither.
+        {"-x", true}, {"--", true}, {"-9", false}, {"-_x", false}, {"-.5", false}, {"x\x7f", false},
     };
     for (const auto& c : cases) {
         CAPTURE(c.text);

@@ -100,7 +100,8 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
     Volumes volumes = render_volumes(ctx, static_cast<int>(sidecars.size()));
     if (pod_options.device_mounts) add_device_mounts(*pod_options.device_mounts, volumes);
     Json compute = render_compute(ctx, volumes, std::move(resources), static_cast<int>(sidecars.size()));
-    Json containers = Json::array({compute});
+    Json containers = Json::array();
+    containers.push_back(std::move(compute));
     for (auto& c : render_side_containers(ctx, sidecars)) containers.push_back(std::move(c));
     for (const auto& hook : sidecars) {
         if (const Json* pvc = find_path(hook, {"pvc"})) {
@@ -113,7 +114,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
 
     std::string hostname = hostname_of(ctx);
     Json spec = {{"automountServiceAccountToken", false},
-                 {"containers", containers},
+                 {"containers", std::move(containers)},
                  {"enableServiceLinks", false},
                  {"hostname", hostname},
                  {"nodeSelector", node_selector(ctx)},
@@ -123,7 +124,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                  {"terminationGracePeriodSeconds", int_at(ctx.spec, {"terminationGracePeriodSeconds"}, 30) + 30},
                  {"volumes", volumes.volumes}};
     if (Json init = render_init_containers(ctx, volumes); !init.empty()) {
-        spec["initContainers"] = init;
+        spec["initContainers"] = std::move(init);
         // Podman before 4.4 restarts init containers by the pod's policy, and
         // kube play then fails removing the still running one-shot container.
         if (!pod_options.podman.at_least(4, 4) && pod_options.restart_policy != "Never") {
@@ -133,7 +134,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
             spec["restartPolicy"] = "Never";
         }
     }
-    if (Json affinity = pod_affinity(ctx); !affinity.is_null()) spec["affinity"] = affinity;
+    if (Json affinity = pod_affinity(ctx); !affinity.is_null()) spec["affinity"] = std::move(affinity);
     for (const char* key : {"subdomain", "dnsConfig", "dnsPolicy", "schedulerName", "tolerations",
                             "topologySpreadConstraints", "resourceClaims", "priorityClassName"}) {
         if (const Json* v = find_path(ctx.spec, {key}); v && !(v->is_string() && v->get<std::string>().empty()))
@@ -151,7 +152,8 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                                                        {"controller", true},
                                                        {"blockOwnerDeletion", true}}})}};
     RenderedPod out;
-    out.pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", metadata}, {"spec", spec}};
+    // Moved, not copied: the spec holds the whole VMI (STANDALONE_VMI).
+    out.pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(metadata)}, {"spec", std::move(spec)}};
     out.setup = std::move(ctx.setup);
     return out;
 }

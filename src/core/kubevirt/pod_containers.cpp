@@ -6,6 +6,7 @@
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/hook/selection.hpp"
+#include "core/json_dump.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 #include "core/text.hpp"
 
@@ -163,7 +164,7 @@ Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int ho
     env.push_back(env_var("VIRSH_DEFAULT_CONNECT_URI", ctx.non_root ? "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock"
                                                                     : "qemu:///system"));
     // Standalone mode: virt-launcher runs this VMI instead of waiting for virt-handler.
-    env.push_back(env_var(std::string(hook::kVmiEnv), ctx.vmi.dump()));
+    env.push_back(env_var(std::string(hook::kVmiEnv), json::dump(ctx.vmi)));
 
     Json capabilities = {{"add", ctx.non_root ? Json::array({"NET_BIND_SERVICE"}) : Json::array({"NET_BIND_SERVICE", "SYS_NICE"})}};
     if (ctx.non_root) capabilities["drop"] = Json::array({"ALL"});

@@ -102,12 +102,15 @@ public:
                 for (auto it = value.begin(); it != value.end();) {
                     const std::string key = it.key();
                     auto found = std::lower_bound(props.begin(), props.end(), key,
-                                                  [](const schema::Property& p, const std::string& k) { return p.name < k; });
+                                                  [&](const schema::Property& p, const std::string& k) {
+                                                      return table.text(p.name) < k;
+                                                  });
                     std::size_t length = path.size();
                     path += '/';
                     path += escape_token(key);
-                    if (found == props.end() || found->name != key || newer_than_v18(node.definition, key)) {
-                        unknown(key, props, found != props.end() && found->name == key, path);
+                    bool known = found != props.end() && table.text(found->name) == key;
+                    if (!known || newer_than_v18(table.text(node.definition), key)) {
+                        unknown(key, props, known, path);
                         it = value.erase(it);
                     } else if (it->is_null()) {
                         it = value.erase(it);
@@ -200,10 +203,11 @@ private:
             std::string_view best;
             std::size_t best_distance = limit + 1;
             for (const auto& p : props) {
-                std::size_t d = edit_distance(text::to_lower(key), text::to_lower(p.name));
+                std::string_view name = schema::table().text(p.name);
+                std::size_t d = edit_distance(text::to_lower(key), text::to_lower(name));
                 if (d < best_distance) {
                     best_distance = d;
-                    best = p.name;
+                    best = name;
                 }
             }
             if (!best.empty()) message += " (did you mean " + text::quoted(best) + "?)";
@@ -221,7 +225,7 @@ private:
 void normalise_document(Json& doc, std::string_view definition, std::string_view source, Diagnostics& diagnostics) {
     const auto& table = schema::table();
     auto root = std::find_if(table.roots.begin(), table.roots.end(),
-                             [&](const schema::Root& r) { return r.definition == definition; });
+                             [&](const schema::Root& r) { return table.text(r.definition) == definition; });
     if (root == table.roots.end())
         throw Error("no schema for " + std::string(definition), std::string(source));
     Walker walker(source, diagnostics);

@@ -24,8 +24,17 @@ enum class Type : std::uint8_t {
     Any,          ///< free-form (RawExtension, FieldsV1)
 };
 
+/// A name, as its place in Table::names. Offsets, not pointers: a table of
+/// string_views needed ~1,400 relocations, and ~8 pages written, at every
+/// start of the converter; this one is read-only data the loader never
+/// touches.
+struct Name {
+    std::uint32_t offset;
+    std::uint16_t size;
+};
+
 struct Property {
-    std::string_view name;
+    Name name;
     std::uint16_t node;
 };
 
@@ -34,18 +43,21 @@ struct Node {
     std::uint16_t element;  ///< Map and Array: the node of the values
     std::uint16_t first;    ///< Struct: index of its first property
     std::uint16_t count;    ///< Struct: number of properties, sorted by name
-    std::string_view definition;  ///< Struct: OpenAPI definition name
+    Name definition;        ///< Struct: OpenAPI definition name
 };
 
 struct Root {
-    std::string_view definition;
+    Name definition;
     std::uint16_t node;
 };
 
 struct Table {
+    std::string_view names;  ///< every name, back to back
     std::span<const Node> nodes;
     std::span<const Property> properties;
     std::span<const Root> roots;
+
+    std::string_view text(Name name) const { return names.substr(name.offset, name.size); }
 };
 
 /// The generated table.

@@ -72,6 +72,18 @@ TEST_CASE("fast path: variations of the compute container's config") {
         {"no linux", [](Json& c) { c.erase("linux"); }},
         {"empty process", [](Json& c) { c["process"] = Json::object(); }},
         {"null env", [](Json& c) { c["process"]["env"] = nullptr; }},
+        {"empty env", [](Json& c) { c["process"]["env"] = Json::array(); }},
+        {"env not an array", [](Json& c) { c["process"]["env"] = Json::object(); }},
+        // process.env strings are taken as they stand unless they hold an escape.
+        {"env with escapes and non-strings",
+         [](Json& c) {
+             auto& env = c["process"]["env"];
+             env.insert(env.begin(), "QUOTED=\"a\\b\"\t/");
+             env.push_back(1);
+             env.push_back(nullptr);
+             env.push_back("");
+             env.push_back("LAST=\x01");  // written as \u0001
+         }},
         {"env already has the variable twice",
          [](Json& c) { c["process"]["env"].push_back("KVPOD_TEST=0"), c["process"]["env"].push_back("KVPOD_TEST=2"); }},
         {"rlimits present", [](Json& c) { c["process"]["rlimits"] = Json::parse(R"([{"type":"RLIMIT_MEMLOCK","soft":1,"hard":2},{"type":"RLIMIT_NOFILE","soft":1024,"hard":1024}])"); }},

@@ -72,3 +72,31 @@ TEST_CASE("the YAML has sigs.k8s.io/yaml's layout and reads back as the same doc
                   "  - - x\n");
     CHECK(kvpod::document::parse_yaml(yaml, "round trip") == doc);
 }
+
+TEST_CASE("strings YAML cannot hold as they are are escaped, and read back the same") {
+    // Found by the converter-input fuzzer: a key holding DEL was written in
+    // double quotes as JSON writes it (raw), and libyaml refused the Pod.
+    struct Case {
+        std::string text;
+        std::string written;
+    };
+    const std::vector<Case> cases = {
+        {"memor\x7fy", R"("memor\u007fy")"},
+        {"a\tb", R"("a\tb")"},
+        {"q\"\\\b\f\r\x01", R"("q\"\\\b\f\r\u0001")"},
+        {"c1 \xc2\x80", R"("c1 \u0080")"},
+        {"nel \xc2\x85", R"("nel \u0085")"},          // a line break to YAML 1.1
+        {"ls \xe2\x80\xa8", R"("ls \u2028")"},        // likewise
+        {"nonchar \xef\xbf\xbe", R"("nonchar \ufffe")"},
+        {"caf\xc3\xa9", "'caf\xc3\xa9'"},             // printable: single quotes, as it is
+        {"emoji \xf0\x9f\x98\x80 it's", "'emoji \xf0\x9f\x98\x80 it''s'"},
+        {"\xef\xbb\xbf" "bom", "'\xef\xbb\xbf" "bom'"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        Json doc = {{c.text, c.text}};
+        std::string yaml = to_yaml(doc);
+        CHECK(yaml == c.written + ": " + c.written + "\n");
+        CHECK(kvpod::document::parse_yaml(yaml, "round trip") == doc);
+    }
+}

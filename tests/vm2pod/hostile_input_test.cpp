@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/document.hpp"
 #include "test_support.hpp"
 #include "vm2pod_process.hpp"
 
@@ -191,4 +192,26 @@ TEST_CASE("hostile VM files: named in the message, refused the same way") {
     CHECK(old.status == 1);
     CHECK(old.out.empty());
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("characters YAML cannot hold as they are: the Pod still reads back, with them escaped") {
+    // Found by the converter-input fuzzer (corpus regress-del-in-key.json): a
+    // resource name with DEL went into the Pod raw, and kube play's YAML
+    // reader would have refused the whole Pod. The annotation's breaks and C1
+    // control reach the Pod inside STANDALONE_VMI's value.
+    std::string vm = vm_with("            cpu: \"1\"\n", "            cpu: \"1\"\n            \"del\\x7fkey\": \"1\"\n");
+    const std::string template_spec = "  template:\n    spec:\n";
+    vm.replace(vm.find(template_spec), template_spec.size(),
+               "  template:\n    metadata:\n      annotations:\n        note: \"nel\\x85 c1\\x80 ls\\u2028\"\n    spec:\n");
+    auto r = run_process({converter_binary(), "-"}, vm);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("\"del\\u007fkey\": ") != std::string::npos);
+    CHECK(r.out.find("nel\\u0085 c1\\u0080 ls\\u2028") != std::string::npos);
+    auto pod = kvpod::document::parse_yaml(r.out, "pod.yaml");
+    const auto& compute = pod["spec"]["containers"][0];
+    CHECK(compute["resources"]["requests"].contains("del\x7fkey"));
+    std::string vmi;
+    for (const auto& e : compute["env"])
+        if (e["name"] == "STANDALONE_VMI") vmi = e["value"];
+    CHECK(nlohmann::json::parse(vmi)["metadata"]["annotations"]["note"] == "nel\xc2\x85 c1\xc2\x80 ls\xe2\x80\xa8");
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <utility>
 
 namespace kvpod::kubevirt {
 namespace {
@@ -70,14 +72,80 @@ bool looks_numeric(std::string_view s) {
     return digit;
 }
 
-bool printable(std::string_view s) {
-    return std::none_of(s.begin(), s.end(), [](char c) { return has(c, kControl); });
+/// The code point that starts at s[at], and the byte after it. Strings come
+/// from the JSON and YAML readers, which both refuse invalid UTF-8; a stray
+/// byte reads as U+FFFF, which is then escaped.
+std::pair<char32_t, std::size_t> code_point_at(std::string_view s, std::size_t at) {
+    auto byte = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+    unsigned lead = byte(at);
+    std::size_t length = lead < 0x80 ? 1 : lead >> 5 == 0x6 ? 2 : lead >> 4 == 0xe ? 3 : lead >> 3 == 0x1e ? 4 : 0;
+    if (length == 0 || at + length > s.size()) return {0xffff, at + 1};
+    if (length == 1) return {lead, at + 1};
+    char32_t c = lead & (0x7f >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xc0) != 0x80) return {0xffff, at + 1};
+        c = c << 6 | (byte(at + i) & 0x3f);
+    }
+    return {c, at + length};
+}
+
+/// YAML's printable characters (c-printable): libyaml, and go-yaml behind
+/// kube play, refuse any other anywhere in a stream, quoted or not.
+bool yaml_printable(char32_t c) {
+    return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0x7e) || c == 0x85 || (c >= 0xa0 && c <= 0xd7ff) ||
+           (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/// Written as it is inside quotes: printable, and not one of YAML 1.1's
+/// line breaks beyond ASCII (NEL, LS, PS), which a quoted scalar folds.
+bool quotable_raw(char32_t c) { return yaml_printable(c) && c != 0x85 && c != 0x2028 && c != 0x2029; }
+
+/// Fit for single quotes: no line breaks or tabs (which a quoted scalar
+/// would fold or keep ambiguously) and nothing YAML cannot hold.
+bool single_quotable(std::string_view s) {
+    for (std::size_t at = 0; at < s.size();) {
+        if (has(s[at], kControl)) return false;
+        auto [c, next] = code_point_at(s, at);
+        if (!quotable_raw(c)) return false;
+        at = next;
+    }
+    return true;
+}
+
+/// A double-quoted scalar: JSON's escapes (which YAML's double quotes share)
+/// for what JSON escapes, and a 4-digit u-escape also for what YAML cannot
+/// hold as it is (DEL, C1 controls, U+FFFE, the breaks NEL, LS and PS),
+/// which JSON leaves raw.
+void append_double_quoted(std::string& out, std::string_view s) {
+    out += '"';
+    for (std::size_t at = 0; at < s.size();) {
+        auto [c, next] = code_point_at(s, at);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20 || !quotable_raw(c)) {
+                char escape[8];
+                std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
+                out += escape;
+            } else {
+                out.append(s.substr(at, next - at));
+            }
+        }
+        at = next;
+    }
+    out += '"';
 }
 
 void append_scalar_text(std::string& out, std::string_view s) {
     if (yaml_plain_safe(s)) {
         out += s;
-    } else if (printable(s)) {
+    } else if (single_quotable(s)) {
         out += '\'';
         for (char c : s) {
             if (c == '\'') out += '\'';
@@ -85,8 +153,7 @@ void append_scalar_text(std::string& out, std::string_view s) {
         }
         out += '\'';
     } else {
-        // JSON's escapes are YAML double-quoted escapes.
-        out += Json(std::string(s)).dump();
+        append_double_quoted(out, s);
     }
 }
 

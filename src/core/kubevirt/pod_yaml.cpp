@@ -105,6 +105,10 @@ bool quotable_raw(char32_t c) { return yaml_printable(c) && c != 0x85 && c != 0x
 bool single_quotable(std::string_view s) {
     for (std::size_t at = 0; at < s.size();) {
         if (has(s[at], kControl)) return false;
+        if (static_cast<unsigned char>(s[at]) < 0x80) {  // the usual case, not decoded
+            ++at;
+            continue;
+        }
         auto [c, next] = code_point_at(s, at);
         if (!quotable_raw(c)) return false;
         at = next;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vm2pod/convert_cmd.hpp"
 
-#include <cstdio>
-
 #include "core/error.hpp"
 #include "core/kubevirt/pod_yaml.hpp"
 #include "core/text.hpp"
@@ -55,36 +53,6 @@ std::string yaml_with_setup(const kubevirt::RenderedPod& rendered) {
 
 }  // namespace
 
-namespace {
-
-/// kube play reads JSON with a YAML parser, which refuses DEL, C1 controls,
-/// U+FFFE/FFFF and (YAML 1.1) folds NEL, LS and PS: JSON's dump leaves them
-/// raw, so they are written as u-escapes. They can only stand in strings.
-std::string yaml_safe_json(const std::string& json) {
-    std::string out;
-    out.reserve(json.size());
-    for (std::size_t i = 0; i < json.size(); ++i) {
-        auto b = [&](std::size_t k) { return k < json.size() ? static_cast<unsigned char>(json[k]) : 0u; };
-        unsigned c = 0;
-        std::size_t length = 0;
-        if (b(i) == 0x7f) c = 0x7f, length = 1;
-        else if (b(i) == 0xc2 && b(i + 1) >= 0x80 && b(i + 1) <= 0x9f) c = b(i + 1), length = 2;
-        else if (b(i) == 0xe2 && b(i + 1) == 0x80 && (b(i + 2) == 0xa8 || b(i + 2) == 0xa9)) c = 0x2000 | (b(i + 2) & 0x3f), length = 3;
-        else if (b(i) == 0xef && b(i + 1) == 0xbf && (b(i + 2) == 0xbe || b(i + 2) == 0xbf)) c = 0xffc0 | (b(i + 2) & 0x3f), length = 3;
-        if (length == 0) {
-            out += json[i];
-            continue;
-        }
-        char escape[8];
-        std::snprintf(escape, sizeof escape, "\\u%04x", c);
-        out += escape;
-        i += length - 1;
-    }
-    return out;
-}
-
-}  // namespace
-
 CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream) {
     if (options.output != "yaml" && options.output != "json")
         throw Error("unknown output format " + text::quoted(options.output), "--output", "use --output=yaml or --output=json");
@@ -124,7 +92,7 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     }
     for (auto& w : render_warnings) out.warnings.push_back({locate(w.where, input, is_vm), std::move(w.message)});
 
-    out.text = options.output == "json" ? yaml_safe_json(rendered.pod.dump(2)) + "\n" : yaml_with_setup(rendered);
+    out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n" : yaml_with_setup(rendered);
     out.setup = std::move(rendered.setup);
     return out;
 }

@@ -100,3 +100,11 @@ TEST_CASE("strings YAML cannot hold as they are are escaped, and read back the s
         CHECK(kvpod::document::parse_yaml(yaml, "round trip") == doc);
     }
 }
+
+TEST_CASE("JSON output: what YAML cannot hold as it is becomes a u-escape, the rest stays as dumped") {
+    Json doc = {{"k\x7f", "nel \xc2\x85 c1 \xc2\x80 ls \xe2\x80\xa8 nonchar \xef\xbf\xbf caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"\n"}};
+    std::string json = kvpod::kubevirt::yaml_safe_json(doc.dump());
+    CHECK(json == R"({"k\u007f":"nel \u0085 c1 \u0080 ls \u2028 nonchar \uffff caf)" "\xc3\xa9 \xf0\x9f\x98\x80" R"( \"q\"\n"})");
+    CHECK(kvpod::document::parse_yaml(json, "pod.json") == doc);  // as kube play reads it
+    CHECK(Json::parse(json) == doc);
+}

@@ -120,6 +120,12 @@ bool single_quotable(std::string_view s) {
 /// for what JSON escapes, and a 4-digit u-escape also for what YAML cannot
 /// hold as it is (DEL, C1 controls, U+FFFE, the breaks NEL, LS and PS),
 /// which JSON leaves raw.
+void append_u_escape(std::string& out, char32_t c) {
+    char escape[8];
+    std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
+    out += escape;
+}
+
 void append_double_quoted(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t at = 0; at < s.size();) {
@@ -134,9 +140,7 @@ void append_double_quoted(std::string& out, std::string_view s) {
         case '\t': out += "\\t"; break;
         default:
             if (c < 0x20 || !quotable_raw(c)) {
-                char escape[8];
-                std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-                out += escape;
+                append_u_escape(out, c);
             } else {
                 out.append(s.substr(at, next - at));
             }
@@ -232,6 +236,22 @@ bool yaml_plain_safe(std::string_view s) {
     if (s.find(": ") != std::string_view::npos || s.find("  ") != std::string_view::npos) return false;
     if (s.rfind("---", 0) == 0) return false;
     return !is_keyword(s) && !looks_numeric(s);
+}
+
+std::string yaml_safe_json(std::string_view json) {
+    std::string out;
+    out.reserve(json.size());
+    for (std::size_t at = 0; at < json.size();) {
+        if (static_cast<unsigned char>(json[at]) < 0x80 && json[at] != 0x7f) {  // JSON escaped the rest
+            out += json[at++];
+            continue;
+        }
+        auto [c, next] = code_point_at(json, at);
+        if (quotable_raw(c)) out.append(json.substr(at, next - at));
+        else append_u_escape(out, c);
+        at = next;
+    }
+    return out;
 }
 
 std::string to_yaml(const Json& doc) {

@@ -18,6 +18,11 @@ namespace kvpod::kubevirt {
 /// with JSON escapes when it holds control characters. Ends with a newline.
 std::string to_yaml(const nlohmann::json& doc);
 
+/// JSON text (a dump) that a YAML parser reads too, as kube play reads
+/// JSON: the characters YAML cannot hold as they are, which JSON leaves raw
+/// in strings, become u-escapes, as in to_yaml's double quotes.
+std::string yaml_safe_json(std::string_view json);
+
 /// True when `s` may be written as a plain scalar (exposed for tests).
 bool yaml_plain_safe(std::string_view s);
 

@@ -7,12 +7,15 @@
 # Writes DIR/compute.json, DIR/ignored.json, DIR/hook.yaml (allocation state
 # in DIR/state) and DIR/host-N for each N.
 
-# bench_build_release: builds ./build-release (release, no tests) and sets
-# build, hook, converter and floor to it and its programs.
+# bench_build_release: builds ./build-release (release, optimized for size as
+# the README's install does, no tests) and sets build, hook, converter and
+# floor to it and its programs.
 bench_build_release() {
   build=$PWD/build-release
   if [ ! -d "$build" ]; then
-    meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
+    meson setup "$build" --buildtype=release -Doptimization=s -Dtests=disabled >/dev/null
+  else
+    meson configure "$build" -Dbuildtype=release -Doptimization=s -Dtests=disabled >/dev/null
   fi
   ninja -C "$build" >/dev/null
   hook=$build/src/hook/oci-kubevirt-hook

@@ -3,6 +3,9 @@
 # Instructions per invocation, counted by callgrind: the same rows as
 # bench/run.sh's wall times, but exact and repeatable on a noisy machine
 # (wall time there is mostly the machine: exec, page faults, neighbours).
+# Beside them, the last-level cache misses of a cold start (callgrind's cache
+# simulation begins empty, as a process's first run of its code does): what
+# code size costs where instruction counts do not show it.
 # Usage: bench/instructions.sh [BASELINE-HOOK]
 #   BASELINE-HOOK: another oci-kubevirt-hook binary (say, main's, built
 #   elsewhere) whose rows are printed beside this tree's for comparison.
@@ -20,21 +23,22 @@ trap 'rm -rf "$tmp"' EXIT
 bench_make_inputs "$tmp" 8 512 4096
 mkdir -m 0700 "$tmp/cache"
 
-count() {  # INPUT COMMAND...: instructions of one run (after one unmeasured run), or "failed"
+count() {  # INPUT COMMAND...: "INSTRUCTIONS LL-MISSES" of one run (after one unmeasured run), or "failed"
   local input=$1
   shift
   if ! "$@" <"$input" >/dev/null 2>"$tmp/count.err"; then
     echo failed
     return
   fi
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" <"$input" 2>&1 >/dev/null |
-    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+  # Events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+  valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null "$@" <"$input" 2>&1 >/dev/null |
+    awk '/Collected :/ { print $4, $10 + $11 + $12 }'
 }
 
 rows=()
-row() {  # LABEL INSTRUCTIONS
+row() {  # LABEL "INSTRUCTIONS LL-MISSES"
   # A run that fails would count its error path, not the work.
-  if [[ ! $2 =~ ^[0-9]+$ ]]; then
+  if [[ ! $2 =~ ^[0-9]+\ [0-9]+$ ]]; then
     echo "bench/instructions.sh: $1: the command failed: $(head -c 400 "$tmp/count.err")" >&2
     exit 1
   fi
@@ -61,9 +65,10 @@ hook_rows "hook: " "$hook"
 # A VM that converts (an instancetype alone is refused: that would count the error path).
 row "converter: vm-cirros.yaml" "$(count /dev/null "$converter" tests/data/kubevirt-examples/vm-cirros.yaml)"
 
-printf '%-48s %12s %8s\n' "what" "instructions" "x floor"
+printf '%-48s %12s %8s %11s\n' "what" "instructions" "x floor" "LL misses"
 floor_count=${rows[0]#*|}
 for r in "${rows[@]}"; do
-  awk -v label="${r%%|*}" -v n="${r#*|}" -v f="$floor_count" \
-    'BEGIN { printf "%-48s %12d %8.2f\n", label, n, n / f }'
+  awk -v label="${r%%|*}" -v counts="${r#*|}" -v floor="$floor_count" \
+    'BEGIN { split(counts, n, " "); split(floor, f, " ")
+             printf "%-48s %12d %8.2f %11d\n", label, n[1], n[1] / f[1], n[2] }'
 done

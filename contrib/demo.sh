@@ -20,7 +20,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say "installing build dependencies (contrib/setup-debian.sh)"
 bash contrib/setup-debian.sh
 say "building into $build (release)"
-[ -d "$build" ] || meson setup "$build" --buildtype=release -Dtests=disabled >/dev/null
+[ -d "$build" ] || meson setup "$build" --buildtype=release -Doptimization=s -Dtests=disabled >/dev/null
 ninja -C "$build" >/dev/null
 converter=$build/src/vm2pod/kubevirt-vm-to-pod
 hook=$build/src/hook/oci-kubevirt-hook

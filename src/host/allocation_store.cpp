@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/allocation_store.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,6 +14,8 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "host/fd.hpp"
+#include "host/files.hpp"
 
 namespace kvpod::host {
 namespace {
@@ -89,21 +90,9 @@ bool is_record_name(const std::string& name) {
 }
 
 std::vector<std::string> list_names(int dir_fd, const std::string& dir) {
-    int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
-    if (!d) {
-        int err = errno;
-        if (fd >= 0) ::close(fd);
-        throw Error("cannot list: " + errno_text(err), dir);
-    }
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(d)) {
-        std::string name = entry->d_name;
-        if (name != "." && name != "..") names.push_back(std::move(name));
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
+    Fd fd(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.fd < 0) throw Error("cannot list: " + errno_text(errno), dir);
+    return directory_names(fd.fd, dir);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/files.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -59,6 +61,29 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_by
         ::close(fd);
         throw;
     }
+}
+
+std::vector<std::string> directory_names(int dir_fd, const std::string& where) {
+    // getdents64 itself, not fdopendir(3): that costs an fstat and two fcntls
+    // per directory, and a listing needs no DIR state.
+    std::vector<std::string> names;
+    alignas(dirent64) char buf[16384];
+    while (true) {
+        ssize_t n = ::getdents64(dir_fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("cannot read directory: ") + std::strerror(errno), where);
+        }
+        if (n == 0) break;
+        for (ssize_t at = 0; at < n;) {
+            const auto* entry = reinterpret_cast<const dirent64*>(buf + at);
+            std::string_view name = entry->d_name;
+            if (name != "." && name != "..") names.emplace_back(name);
+            at += entry->d_reclen;
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 void write_stdout(const std::string& data) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/document_cache.hpp"
 
@@ -24,6 +25,11 @@ std::string read_stream(std::FILE* stream, std::size_t max_bytes, const std::str
 /// of the file that was read.
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes, bool missing_ok,
                                      const std::string& too_big_fix = kRaiseHookLimit, FileStamp* stamp = nullptr);
+
+/// The names in the open directory `dir_fd` but "." and "..", sorted, read
+/// with getdents64 from its current offset; an Error naming `where` if the
+/// kernel refuses.
+std::vector<std::string> directory_names(int dir_fd, const std::string& where);
 
 /// Writes all of `data` to stdout in as few write(2) calls as possible; an
 /// Error if the reader went away.

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/host_root.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -9,12 +8,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "core/error.hpp"
 #include "host/fd.hpp"
+#include "host/files.hpp"
 
 namespace kvpod::host {
 namespace {
@@ -44,6 +43,7 @@ HostRoot::HostRoot(std::string root) : root_(std::move(root)) {
 }
 
 HostRoot::~HostRoot() {
+    for (const auto& [path, fd] : parent_fds_) ::close(fd);
     if (root_fd_ >= 0) ::close(root_fd_);
 }
 
@@ -68,15 +68,25 @@ int HostRoot::open_in_root(std::string_view abs, int flags) const {
     return static_cast<int>(fd);
 }
 
+int HostRoot::parent_dir(const std::string& abs) const {
+    for (const auto& [path, fd] : parent_fds_)
+        if (path == abs) return fd;
+    int fd = open_in_root(abs, O_PATH | O_DIRECTORY);
+    // Bounded: a start needs a handful; beyond that each lookup opens its own.
+    constexpr std::size_t kMaxKept = 16;
+    if (fd >= 0 && parent_fds_.size() < kMaxKept) parent_fds_.emplace_back(abs, fd);
+    return fd;
+}
+
 std::optional<std::string> HostRoot::read_text(std::string_view abs, std::size_t max_bytes) const {
+    // O_NONBLOCK: a FIFO planted here cannot stall the open or the read, and
+    // the read is bounded, so what is not a regular file fails or reads
+    // short without a stat first (EISDIR for a directory).
     Fd fd(open_in_root(abs, O_RDONLY | O_NOCTTY | O_NONBLOCK));
     if (fd.fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
         throw Error("cannot open: " + describe_errno(errno), std::string(abs));
     }
-    struct stat st {};
-    if (::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode))
-        throw Error("not a regular file", std::string(abs), "the host tree is not what the hook expects here");
     std::string out;
     char buf[4096];
     while (true) {
@@ -97,13 +107,13 @@ std::optional<std::string> HostRoot::read_text(std::string_view abs, std::size_t
 
 std::optional<hook::HostNode> HostRoot::device_node(std::string_view abs) const {
     auto [parent, name] = split_parent(abs);
-    Fd dir(open_in_root(parent, O_PATH | O_DIRECTORY));
-    if (dir.fd < 0) {
+    int dir = parent_dir(parent);
+    if (dir < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
         throw Error("cannot open: " + describe_errno(errno), parent);
     }
     struct stat st {};
-    if (::fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return std::nullopt;
         throw Error("cannot stat: " + describe_errno(errno), std::string(abs));
     }
@@ -124,42 +134,30 @@ std::optional<hook::HostNode> HostRoot::device_node(std::string_view abs) const 
 }
 
 std::vector<std::string> HostRoot::list_dir(std::string_view abs) const {
-    int fd = open_in_root(abs, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) {
+    Fd fd(open_in_root(abs, O_RDONLY | O_DIRECTORY));
+    if (fd.fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return {};
         throw Error("cannot open directory: " + describe_errno(errno), std::string(abs));
     }
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        throw Error("cannot read directory: " + describe_errno(errno), std::string(abs));
-    }
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(dir)) {
-        std::string_view name = entry->d_name;
-        if (name != "." && name != "..") names.emplace_back(name);
-    }
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    return names;
+    return directory_names(fd.fd, std::string(abs));
 }
 
 std::optional<std::string> HostRoot::read_link(std::string_view abs) const {
     auto [parent, name] = split_parent(abs);
-    Fd dir(open_in_root(parent, O_PATH | O_DIRECTORY));
-    if (dir.fd < 0) return std::nullopt;
+    int dir = parent_dir(parent);
+    if (dir < 0) return std::nullopt;
     char buf[4096];
-    ssize_t n = ::readlinkat(dir.fd, name.c_str(), buf, sizeof buf - 1);
+    ssize_t n = ::readlinkat(dir, name.c_str(), buf, sizeof buf - 1);
     if (n < 0) return std::nullopt;
     return std::string(buf, static_cast<std::size_t>(n));
 }
 
 bool HostRoot::exists(std::string_view abs) const {
     auto [parent, name] = split_parent(abs);
-    Fd dir(open_in_root(parent, O_PATH | O_DIRECTORY));
-    if (dir.fd < 0) return false;
+    int dir = parent_dir(parent);
+    if (dir < 0) return false;
     struct stat st {};
-    return ::fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 hook::HostNodes HostRoot::device_nodes(const std::vector<std::string>& paths) const {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/hook/device_plan.hpp"
@@ -51,9 +52,14 @@ public:
 
 private:
     int open_in_root(std::string_view abs, int flags) const;
+    /// The directory `abs` opened O_PATH, kept open for this object's life:
+    /// a start looks up a dozen nodes in /dev and /dev/vfio and two links in
+    /// each PCI function's directory. -1 with errno when it cannot be opened.
+    int parent_dir(const std::string& abs) const;
 
     std::string root_;
     int root_fd_ = -1;
+    mutable std::vector<std::pair<std::string, int>> parent_fds_;
 };
 
 }  // namespace kvpod::host

@@ -2,7 +2,6 @@
 #include "core/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace kvpod::text {
@@ -50,6 +49,24 @@ std::string hex(std::uint64_t value, int width) {
     return out;
 }
 
+std::string one_decimal(std::uint64_t value, unsigned shift) {
+    // Below 2^60 a fraction times ten still fits in 64 bits.
+    if (shift > 60) return one_decimal(value >> (shift - 60), 60);
+    const std::uint64_t unit = std::uint64_t{1} << shift;
+    std::uint64_t whole = value >> shift;
+    // The tenths digit and what is left below it, from the fraction times ten.
+    const std::uint64_t fraction_x10 = (value & (unit - 1)) * 10;
+    auto tenth = static_cast<unsigned>(fraction_x10 >> shift);
+    const std::uint64_t rest = fraction_x10 & (unit - 1);
+    const std::uint64_t half = unit >> 1;
+    if (shift > 0 && (rest > half || (rest == half && tenth % 2 == 1))) ++tenth;
+    if (tenth == 10) {
+        tenth = 0;
+        ++whole;
+    }
+    return std::to_string(whole) + "." + std::to_string(tenth);
+}
+
 std::string quoted(std::string_view s, std::size_t max) {
     std::string body = one_line(s.substr(0, max));
     if (s.size() > max) body += "...";
@@ -82,18 +99,20 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::string to_upper(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     return out;
 }
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
 
 std::string trim(std::string_view s) {
-    auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+    auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
     while (!s.empty() && space(s.front())) s.remove_prefix(1);
     while (!s.empty() && space(s.back())) s.remove_suffix(1);
     return std::string(s);

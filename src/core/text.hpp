@@ -31,6 +31,8 @@ std::string position(std::string_view source, LineColumn at);
 
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
+/// ASCII case and blanks, as the C locale has them (the programs never set
+/// another; names and sysfs text are ASCII).
 std::string to_upper(std::string_view s);
 std::string to_lower(std::string_view s);
 std::string trim(std::string_view s);
@@ -44,6 +46,12 @@ void append_hex(std::string& out, std::uint64_t value, int width);
 
 /// `value` as append_hex() writes it.
 std::string hex(std::uint64_t value, int width);
+
+/// value / 2^shift with one decimal, as printf's "%.1f" writes that double
+/// (nearest, a tie to even): "5.3" for 5658116801 >> 30. Exact for values
+/// below 2^53, where the double is; beyond a shift of 60 the low bits are
+/// dropped first.
+std::string one_decimal(std::uint64_t value, unsigned shift);
 
 /// Parses a whole string as an unsigned decimal number; nullopt on anything
 /// else (signs, spaces, overflow, empty).

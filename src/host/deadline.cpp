@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace kvpod::host {
 namespace {
@@ -34,17 +34,26 @@ void on_deadline(int) {
     ::_exit(1);
 }
 
+/// Copies `text` into a handler's line, cut to fit.
+template <std::size_t N>
+void prepare(char (&line)[N], std::size_t& length, const std::string& text) {
+    length = std::min(text.size(), N - 1);
+    std::memcpy(line, text.data(), length);
+    line[length] = '\0';
+}
+
 }  // namespace
 
 void arm_deadline(unsigned seconds, const char* ident) {
-    const char* what = "deadline passed while inspecting the host; the container is not started "
-                       "(a device or sysfs read hung; see the kernel log)";
+    // Spelled out rather than snprintf'd: at every start of the hook that
+    // would fault in a few pages of libc's printf for a line that is almost
+    // never sent.
+    const std::string what = "deadline passed while inspecting the host; the container is not started "
+                             "(a device or sysfs read hung; see the kernel log) (" +
+                             std::to_string(seconds) + "s)";
     // <27> = facility daemon (3) * 8 + severity error (3)
-    int n = std::snprintf(g_syslog_line, sizeof g_syslog_line, "<27>%s[%d]: %s (%us)", ident,
-                          static_cast<int>(::getpid()), what, seconds);
-    g_syslog_len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof g_syslog_line - 1) : 0;
-    n = std::snprintf(g_stderr_line, sizeof g_stderr_line, "%s: error: %s (%us)\n", ident, what, seconds);
-    g_stderr_len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof g_stderr_line - 1) : 0;
+    prepare(g_syslog_line, g_syslog_len, "<27>" + std::string(ident) + "[" + std::to_string(::getpid()) + "]: " + what);
+    prepare(g_stderr_line, g_stderr_len, std::string(ident) + ": error: " + what + "\n");
     struct sigaction sa {};
     sa.sa_handler = on_deadline;
     ::sigaction(SIGALRM, &sa, nullptr);

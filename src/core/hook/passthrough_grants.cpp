@@ -2,7 +2,6 @@
 #include "core/hook/passthrough_grants.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/hook/host_text.hpp"
 #include "core/hook/resource_names.hpp"
@@ -34,9 +33,7 @@ std::string device_label(const PciFunction& f) {
 
 /// "5658116801 bytes (5.3 GiB)" for the plan.
 std::string bytes_label(std::uint64_t bytes) {
-    char scaled[32];
-    if (bytes >= (1ull << 30)) std::snprintf(scaled, sizeof scaled, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-    else std::snprintf(scaled, sizeof scaled, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
+    std::string scaled = bytes >= (1ull << 30) ? text::one_decimal(bytes, 30) + " GiB" : text::one_decimal(bytes, 20) + " MiB";
     return std::to_string(bytes) + " bytes (" + scaled + ")";
 }
 

@@ -2,14 +2,36 @@
 // The compute container's resources: KubeVirt v1.8's CPU and memory rules.
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/kubevirt/pod_internal.hpp"
 #include "pod_render_support.hpp"
 
 using namespace kvpod;
 using namespace kvpod::testing;
 using Json = nlohmann::json;
+
+TEST_CASE("the CPU request's text is KubeVirt's float64 division printed with Go's %g, for every count") {
+    // The formula KubeVirt runs, with std::to_chars's shortest round-trip text
+    // standing in for Go's %g (the same digits for these values).
+    auto go_formula = [](std::int64_t total) {
+        double value = static_cast<double>(total) / 10;
+        double shown = value < 1 ? value * 1000 : value;
+        char buf[64];
+        auto end = std::to_chars(buf, buf + sizeof buf, shown).ptr;
+        return std::string(buf, end) + (value < 1 ? "m" : "");
+    };
+    for (std::int64_t total = 1; total <= 4096; ++total) {
+        CAPTURE(total);
+        CHECK(kvpod::kubevirt::pod::cpu_request_text(total) == go_formula(total));
+    }
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(3) == "300m");
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(10) == "1");
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(11) == "1.1");
+}
 
 TEST_CASE("CPU requests: 100m per vCPU (cpuAllocationRatio 10), printed as Kubernetes quantities") {
     struct Case {

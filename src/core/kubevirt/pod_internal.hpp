@@ -76,6 +76,10 @@ bool has(const Json& root, std::initializer_list<std::string_view> keys);
 /// template.go): {"limits": {...}, "requests": {...}}.
 Json render_resources(Context& ctx);
 
+/// The CPU request of `total` vCPUs and I/O threads at cpuAllocationRatio
+/// 10, as KubeVirt prints it: "100m" for 1, "1.1" for 11.
+std::string cpu_request_text(std::int64_t total);
+
 struct Volumes {
     Json volumes = Json::array();  ///< pod volumes, KubeVirt's order
     Json mounts = Json::array();   ///< compute volumeMounts

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The compute container's resources, by KubeVirt v1.8's ResourceRenderer and
 // the VMIResourcePredicates of template.go, applied in the same order.
-#include <charconv>
 #include <map>
 
 #include "core/kubevirt/memory_overhead.hpp"
@@ -99,22 +98,12 @@ std::int64_t io_thread_cpus(const Json& spec) {
     return int_at(spec, {"domain", "ioThreads", "supplementalPoolThreadCount"}, 0);
 }
 
-/// "%g" of Go for the small positive values a CPU request takes: the
-/// shortest text that reads back as the same double.
-std::string go_g(double value) {
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, value);
-    return std::string(buf, res.ptr);
-}
-
 void without_dedicated_cpu(const Json& spec, Renderer& r) {
     const Json* cpu = find_path(spec, {"domain", "cpu"});
     std::int64_t vcpus = cpu ? vcpus_of(*cpu) : 1;
     std::int64_t total = vcpus + io_thread_cpus(spec);
     if (total == 0) return;
-    double val = static_cast<double>(total) / kCpuAllocationRatio;
-    std::string text = val < 1 ? go_g(val * 1000) + "m" : go_g(val);
-    r.calc_requests["cpu"] = Quantity::parse(text);
+    r.calc_requests["cpu"] = Quantity::parse(cpu_request_text(total));
 }
 
 void with_cpu_pinning(const Json& vmi, const Json& spec, Renderer& r) {
@@ -188,6 +177,19 @@ bool has_persistent_reservation(const Json& spec) {
 }
 
 }  // namespace
+
+std::string cpu_request_text(std::int64_t total) {
+    // KubeVirt divides by the ratio in float64 and prints with Go's %g (a
+    // thousandfold with "m" below 1). With a ratio of 10 that double's
+    // shortest text is the exact decimal of total / 10 (checked against the
+    // float formula in pod_resources_test), so it is written from integers:
+    // floating to_chars would link libm into the converter for this alone.
+    static_assert(kCpuAllocationRatio == 10);
+    if (total < kCpuAllocationRatio) return std::to_string(total * 1000 / kCpuAllocationRatio) + "m";
+    std::string text = std::to_string(total / kCpuAllocationRatio);
+    if (total % kCpuAllocationRatio != 0) text += "." + std::to_string(total % kCpuAllocationRatio);
+    return text;
+}
 
 Json render_resources(Context& ctx) {
     const Json& spec = ctx.spec;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/log.hpp"
 
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "core/text.hpp"
@@ -14,7 +17,9 @@ namespace {
 
 const char* g_ident = "kubevirt-vm-to-pod";
 bool g_stderr = false;
-bool g_syslog = false;
+int g_syslog_fd = -1;
+bool g_syslog_stream = false;
+std::string g_syslog_tag;  // "ident[pid]: "
 
 int priority(Level level) {
     switch (level) {
@@ -36,24 +41,55 @@ const char* label(Level level) {
     return "info";
 }
 
+/// A socket connected to `path`, or -1 when nothing listens there.
+int connect_syslog(const char* path, bool& stream) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (std::strlen(path) >= sizeof addr.sun_path) return -1;
+    std::memcpy(addr.sun_path, path, std::strlen(path) + 1);
+    // journald and rsyslog take datagrams; an old syslogd may listen on a
+    // stream socket instead (connect says EPROTOTYPE), as glibc allows too.
+    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+        int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+            stream = type == SOCK_STREAM;
+            return fd;
+        }
+        int err = errno;
+        ::close(fd);
+        if (err != EPROTOTYPE) return -1;
+    }
+    return -1;
+}
+
 }  // namespace
 
-void open(const char* ident, bool to_stderr, bool to_syslog) {
+void open(const char* ident, bool to_stderr, bool to_syslog, const char* syslog_path) {
     g_ident = ident;
     g_stderr = to_stderr;
-    g_syslog = to_syslog;
-    // Without a syslog socket glibc would try to reconnect at every line
-    // (two failing syscalls a line); there is nobody to read them anyway.
-    struct stat st {};
-    if (g_syslog && (::stat("/dev/log", &st) != 0 || !S_ISSOCK(st.st_mode))) g_syslog = false;
-    // LOG_NDELAY connects now, so a later failure to reach /dev/log cannot
-    // surface in the middle of the work.
-    if (g_syslog) ::openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    if (g_syslog_fd >= 0) ::close(g_syslog_fd);
+    g_syslog_fd = -1;
+    // Our own frames on /dev/log rather than syslog(3): glibc formats a
+    // timestamp (loading the time zone on the first line) and the message
+    // through printf at every line, and blocks when the reader is full.
+    // Connected now, so a missing /dev/log costs one failed connect, not two
+    // syscalls at every line.
+    if (to_syslog) g_syslog_fd = connect_syslog(syslog_path, g_syslog_stream);
+    g_syslog_tag = std::string(ident) + "[" + std::to_string(::getpid()) + "]: ";
 }
 
 void write(Level level, std::string_view message) {
     std::string line = text::one_line(message);
-    if (g_syslog) ::syslog(priority(level), "%s", line.c_str());
+    if (g_syslog_fd >= 0) {
+        // "<PRI>ident[pid]: message" (RFC 3164 without the optional
+        // timestamp: journald and rsyslog stamp what arrives).
+        std::string frame = "<" + std::to_string(LOG_DAEMON | priority(level)) + ">" + g_syslog_tag + line;
+        if (g_syslog_stream) frame += '\0';  // a stream's messages end with NUL, as glibc sends them
+        // Never wait on a busy journal on the container's start path: a
+        // line it cannot take now is dropped.
+        [[maybe_unused]] auto n = ::send(g_syslog_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     if (g_stderr) {
         std::string out = std::string(g_ident) + ": " + label(level) + ": " + line + "\n";
         // One write(2) per line keeps lines whole when several hooks share a terminal.

@@ -9,8 +9,10 @@ namespace kvpod::log {
 
 enum class Level { Error, Warning, Info, Debug };
 
-/// `ident` names the program in syslog ("oci-kubevirt-hook").
-void open(const char* ident, bool to_stderr, bool to_syslog = true);
+/// `ident` names the program in syslog ("oci-kubevirt-hook"). Lines go to
+/// the syslog socket `syslog_path` as "<PRI>ident[pid]: line" (facility
+/// daemon) when something listens there.
+void open(const char* ident, bool to_stderr, bool to_syslog = true, const char* syslog_path = "/dev/log");
 
 void write(Level level, std::string_view message);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -19,10 +20,12 @@ std::string read_fd(int fd, std::size_t max_bytes, const std::string& what, cons
     // Read straight into the string, grown by doubling: a 64 KiB buffer on
     // the stack faulted in pages the floor program never touches, and every
     // byte was copied twice.
-    std::string out(16384, '\0');
+    // One byte past the limit is read to tell "too big" from "exactly at it".
+    const std::size_t limit = max_bytes == std::numeric_limits<std::size_t>::max() ? max_bytes : max_bytes + 1;
+    std::string out(std::min<std::size_t>(16384, limit), '\0');
     std::size_t used = 0;
     while (true) {
-        if (used == out.size()) out.resize(std::min(out.size() * 2, max_bytes + 1));
+        if (used == out.size()) out.resize(std::min(out.size() * 2, limit));
         ssize_t n = ::read(fd, out.data() + used, out.size() - used);
         if (n < 0) {
             if (errno == EINTR) continue;

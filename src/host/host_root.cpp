@@ -72,9 +72,15 @@ int HostRoot::parent_dir(const std::string& abs) const {
     for (const auto& [path, fd] : parent_fds_)
         if (path == abs) return fd;
     int fd = open_in_root(abs, O_PATH | O_DIRECTORY);
-    // Bounded: a start needs a handful; beyond that each lookup opens its own.
+    if (fd < 0) return fd;
+    // Bounded: a start needs a handful. Past that the oldest is closed (no
+    // caller holds one beyond its own lookup).
     constexpr std::size_t kMaxKept = 16;
-    if (fd >= 0 && parent_fds_.size() < kMaxKept) parent_fds_.emplace_back(abs, fd);
+    if (parent_fds_.size() == kMaxKept) {
+        ::close(parent_fds_.front().second);
+        parent_fds_.erase(parent_fds_.begin());
+    }
+    parent_fds_.emplace_back(abs, fd);
     return fd;
 }
 

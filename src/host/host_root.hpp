@@ -52,9 +52,10 @@ public:
 
 private:
     int open_in_root(std::string_view abs, int flags) const;
-    /// The directory `abs` opened O_PATH, kept open for this object's life:
+    /// The directory `abs` opened O_PATH and kept (the last 16 asked for):
     /// a start looks up a dozen nodes in /dev and /dev/vfio and two links in
-    /// each PCI function's directory. -1 with errno when it cannot be opened.
+    /// each PCI function's directory. Valid until the next call; -1 with
+    /// errno when it cannot be opened.
     int parent_dir(const std::string& abs) const;
 
     std::string root_;

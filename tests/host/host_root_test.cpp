@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ std::string error_of(const auto& call) {
         return e.what();
     }
     return "<no error>";
+}
+
+std::size_t open_descriptors() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
 }
 
 }  // namespace
@@ -88,6 +95,7 @@ TEST_CASE("read_link and exists resolve inside the root, however many directorie
         fake.symlink(dir + "/iommu_group", "../../../../kernel/iommu_groups/" + std::to_string(i));
         fake.file(dir + "/vendor", "0x8086\n");
     }
+    const std::size_t fds_before = open_descriptors();
     HostRoot root(fake.path());
     // More directories than the seam keeps open: each still answers.
     for (int round = 0; round < 2; ++round)
@@ -99,6 +107,8 @@ TEST_CASE("read_link and exists resolve inside the root, however many directorie
             CHECK(root.read_link(dir + "/vendor") == std::nullopt);  // not a link
         }
     CHECK(root.read_link("/sys/nowhere/link") == std::nullopt);
+    // The root and at most 16 kept directories, whatever was visited.
+    CHECK(open_descriptors() <= fds_before + 17);
 }
 
 TEST_CASE("device_node: nodes by stat, never through a link, the same answer from a kept directory") {

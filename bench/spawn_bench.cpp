@@ -3,9 +3,9 @@
 // and prints each one's wall time per run (median, p95) and peak RSS, one CSV
 // line per command: label,runs,median_us,p95_us,max_rss_kib. Used by
 // bench/run.sh to compare the hook with the cost of starting any process.
-// Several rows (--row) run interleaved, one run of each in turn, so that a
-// shared machine's drift over the minutes of a run hits every row alike and
-// their ratios hold.
+// Several rows (--row) run interleaved, one run of each in turn (each round
+// starting one row later), so that a shared machine's drift over the
+// minutes of a run hits every row alike and their ratios hold.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -102,7 +102,10 @@ int main(int argc, char** argv) {
     for (int w = 0; w < warmup; ++w)
         for (auto& row : rows) run_once(row.command.data(), row.input.c_str());
     for (int r = 0; r < runs; ++r) {
-        for (auto& row : rows) {
+        // Each round starts one row later: a run right after a heavy one
+        // (jq) was measured slower, and a fixed order gave that to one row.
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            auto& row = rows[(static_cast<std::size_t>(r) + k) % rows.size()];
             Run one = run_once(row.command.data(), row.input.c_str());
             row.times.push_back(one.micros);
             row.max_rss = std::max(row.max_rss, one.max_rss_kib);

@@ -51,7 +51,7 @@ std::string hex(std::uint64_t value, int width) {
 
 std::string one_decimal(std::uint64_t value, unsigned shift) {
     // Below 2^60 a fraction times ten still fits in 64 bits.
-    if (shift > 60) return one_decimal(value >> (shift - 60), 60);
+    if (shift > 60) return one_decimal(shift - 60 >= 64 ? 0 : value >> (shift - 60), 60);
     const std::uint64_t unit = std::uint64_t{1} << shift;
     std::uint64_t whole = value >> shift;
     // The tenths digit and what is left below it, from the fraction times ten.

@@ -14,7 +14,9 @@ namespace kvpod::host {
 namespace {
 
 // Prepared before the alarm so the handler only calls async-signal-safe
-// functions (socket, connect, send, write, _exit).
+// functions (socket, connect, send, write, _exit). The send does not wait:
+// a journal too busy to take the line must not keep the hook past its
+// deadline.
 char g_syslog_line[256];
 std::size_t g_syslog_len = 0;
 char g_stderr_line[256];
@@ -27,7 +29,7 @@ void on_deadline(int) {
         addr.sun_family = AF_UNIX;
         std::memcpy(addr.sun_path, "/dev/log", sizeof "/dev/log");
         if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-            [[maybe_unused]] auto n = ::send(fd, g_syslog_line, g_syslog_len, MSG_NOSIGNAL);
+            [[maybe_unused]] auto n = ::send(fd, g_syslog_line, g_syslog_len, MSG_DONTWAIT | MSG_NOSIGNAL);
         ::close(fd);
     }
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, g_stderr_line, g_stderr_len);

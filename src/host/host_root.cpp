@@ -71,16 +71,19 @@ int HostRoot::open_in_root(std::string_view abs, int flags) const {
 int HostRoot::parent_dir(const std::string& abs) const {
     for (const auto& [path, fd] : parent_fds_)
         if (path == abs) return fd;
+    // Bounded: a start needs a handful. Past that the oldest is closed (no
+    // caller holds one beyond its own lookup). What may throw is done
+    // before the open, so a descriptor is never left unrecorded.
+    constexpr std::size_t kMaxKept = 16;
+    std::string key = abs;
+    parent_fds_.reserve(kMaxKept);
     int fd = open_in_root(abs, O_PATH | O_DIRECTORY);
     if (fd < 0) return fd;
-    // Bounded: a start needs a handful. Past that the oldest is closed (no
-    // caller holds one beyond its own lookup).
-    constexpr std::size_t kMaxKept = 16;
     if (parent_fds_.size() == kMaxKept) {
         ::close(parent_fds_.front().second);
         parent_fds_.erase(parent_fds_.begin());
     }
-    parent_fds_.emplace_back(abs, fd);
+    parent_fds_.emplace_back(std::move(key), fd);
     return fd;
 }
 

@@ -50,7 +50,9 @@ int connect_syslog(const char* path, bool& stream) {
     // journald and rsyslog take datagrams; an old syslogd may listen on a
     // stream socket instead (connect says EPROTOTYPE), as glibc allows too.
     for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
-        int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        // Non-blocking: connecting to a stream daemon whose backlog is full
+        // fails (EAGAIN) instead of waiting before the deadline is armed.
+        int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) return -1;
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
             stream = type == SOCK_STREAM;
@@ -88,7 +90,13 @@ void write(Level level, std::string_view message) {
         if (g_syslog_stream) frame += '\0';  // a stream's messages end with NUL, as glibc sends them
         // Never wait on a busy journal on the container's start path: a
         // line it cannot take now is dropped.
-        [[maybe_unused]] auto n = ::send(g_syslog_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t sent = ::send(g_syslog_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        // A stream that took part of a frame would glue the next one to it:
+        // stop writing there.
+        if (g_syslog_stream && sent >= 0 && static_cast<std::size_t>(sent) != frame.size()) {
+            ::close(g_syslog_fd);
+            g_syslog_fd = -1;
+        }
     }
     if (g_stderr) {
         std::string out = std::string(g_ident) + ": " + label(level) + ": " + line + "\n";

@@ -108,3 +108,22 @@ TEST_CASE("syslog: nothing listening, or a reader that stopped reading, never st
     CHECK(daemon.next_datagram() == "<30>" + tag() + std::string(200, 'x'));
     kvpod::log::open("test-ident", false, false);
 }
+
+TEST_CASE("syslog: a stream daemon that stops reading gets whole frames, then no more") {
+    Listener daemon(SOCK_STREAM);
+    kvpod::log::open("test-ident", false, true, daemon.path());
+    const std::string line(300, 'y');
+    // Far more than a stream's buffers hold: the first frame the socket takes
+    // only in part ends the writing (no wait, no frame glued to a cut one).
+    for (int i = 0; i < 5000; ++i) kvpod::log::info(line);
+    const std::string frame = "<30>" + tag() + line + '\0';
+    std::string got = daemon.read_stream(64 * 1024 * 1024);
+    REQUIRE(got.size() >= frame.size());
+    std::size_t whole = got.size() / frame.size();
+    for (std::size_t i = 0; i < whole; ++i) CHECK(got.compare(i * frame.size(), frame.size(), frame) == 0);
+    // At most one cut frame, at the very end, and nothing after it.
+    std::string rest = got.substr(whole * frame.size());
+    CHECK(rest == frame.substr(0, rest.size()));
+    CHECK(whole < 5000);
+    kvpod::log::open("test-ident", false, false);
+}

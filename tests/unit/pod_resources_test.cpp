@@ -29,6 +29,9 @@ TEST_CASE("the CPU request's text is KubeVirt's float64 division printed with Go
         CHECK(kvpod::kubevirt::pod::cpu_request_text(total) == go_formula(total));
     }
     CHECK(kvpod::kubevirt::pod::cpu_request_text(3) == "300m");
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(0) == "0m");
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(-5) == "-500m");  // what %gm of -500 gives
+    CHECK(kvpod::kubevirt::pod::cpu_request_text(INT64_MIN) == std::to_string(INT64_MIN) + "00m");
     CHECK(kvpod::kubevirt::pod::cpu_request_text(10) == "1");
     CHECK(kvpod::kubevirt::pod::cpu_request_text(11) == "1.1");
 }

@@ -75,6 +75,8 @@ TEST_CASE("one_decimal writes value / 2^shift as printf's %.1f writes the double
         {UINT64_MAX, 30, "17179869184.0"},
         {UINT64_MAX, 0, "18446744073709551615.0"},
         {UINT64_MAX, 64, "1.0"},  // beyond 60: the low bits dropped first
+        {UINT64_MAX, 124, "0.0"},
+        {UINT64_MAX, 200, "0.0"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.value);
@@ -90,7 +92,8 @@ TEST_CASE("one_decimal agrees with snprintf(\"%.1f\") on exact ties and their ne
         const std::uint64_t unit = 1ull << shift;
         for (std::uint64_t whole : {0ull, 1ull, 7ull, 4096ull}) {
             for (std::uint64_t step = 0; step < 20; ++step) {
-                // Ties sit at (2k+1)/20 of the unit when 20 divides it; probe around each 20th.
+                // For a power-of-two unit the only ties are .25 and .75 (.2 and .8
+                // by the even tenth); probing around each 20th hits them.
                 std::uint64_t at = whole * unit + step * unit / 20;
                 for (std::uint64_t value : {at, at + 1, at > 0 ? at - 1 : at}) {
                     char expected[64];

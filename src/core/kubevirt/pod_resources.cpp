@@ -185,7 +185,9 @@ std::string cpu_request_text(std::int64_t total) {
     // float formula in pod_resources_test), so it is written from integers:
     // floating to_chars would link libm into the converter for this alone.
     static_assert(kCpuAllocationRatio == 10);
-    if (total < kCpuAllocationRatio) return std::to_string(total * 1000 / kCpuAllocationRatio) + "m";
+    // A thousandfold of total / 10 is total * 100: spelled with two zeros, so
+    // no count (not even a negative one from a bad spec) overflows.
+    if (total < kCpuAllocationRatio) return total == 0 ? "0m" : std::to_string(total) + "00m";
     std::string text = std::to_string(total / kCpuAllocationRatio);
     if (total % kCpuAllocationRatio != 0) text += "." + std::to_string(total % kCpuAllocationRatio);
     return text;

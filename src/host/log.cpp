@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/log.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -41,6 +42,12 @@ const char* label(Level level) {
     return "info";
 }
 
+/// How long one line may wait for room at the syslog reader. A burst of
+/// container starts (twenty hooks logging at once, a listener's queue of
+/// ten) needs some waiting, or lines are lost; a reader that takes nothing
+/// for this long is stuck, and the hook stops writing to it.
+constexpr int kSyslogPatienceMicros = 500'000;
+
 /// A socket connected to `path`, or -1 when nothing listens there.
 int connect_syslog(const char* path, bool& stream) {
     sockaddr_un addr{};
@@ -56,6 +63,13 @@ int connect_syslog(const char* path, bool& stream) {
         if (fd < 0) return -1;
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
             stream = type == SOCK_STREAM;
+            // Sends wait for a busy reader, but not for ever (see write()).
+            timeval patience{0, kSyslogPatienceMicros};
+            if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+                ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience) != 0) {
+                ::close(fd);
+                return -1;
+            }
             return fd;
         }
         int err = errno;
@@ -74,7 +88,8 @@ void open(const char* ident, bool to_stderr, bool to_syslog, const char* syslog_
     g_syslog_fd = -1;
     // Our own frames on /dev/log rather than syslog(3): glibc formats a
     // timestamp (loading the time zone on the first line) and the message
-    // through printf at every line, and blocks when the reader is full.
+    // through printf at every line, and waits without limit when the reader
+    // is full.
     // Connected now, so a missing /dev/log costs one failed connect, not two
     // syscalls at every line.
     if (to_syslog) g_syslog_fd = connect_syslog(syslog_path, g_syslog_stream);
@@ -88,12 +103,16 @@ void write(Level level, std::string_view message) {
         // timestamp: journald and rsyslog stamp what arrives).
         std::string frame = "<" + std::to_string(LOG_DAEMON | priority(level)) + ">" + g_syslog_tag + line;
         if (g_syslog_stream) frame += '\0';  // a stream's messages end with NUL, as glibc sends them
-        // Never wait on a busy journal on the container's start path: a
-        // line it cannot take now is dropped.
-        ssize_t sent = ::send(g_syslog_fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        // A stream that took part of a frame would glue the next one to it:
-        // stop writing there.
-        if (g_syslog_stream && sent >= 0 && static_cast<std::size_t>(sent) != frame.size()) {
+        ssize_t sent = -1;
+        do {
+            sent = ::send(g_syslog_fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+        } while (sent < 0 && errno == EINTR);
+        // A reader that took nothing for the whole patience is stuck: the
+        // container's start does not wait on it again. A stream that took
+        // part of a frame would glue the next one to it: stop there too.
+        bool stuck = sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        bool cut = g_syslog_stream && sent >= 0 && static_cast<std::size_t>(sent) != frame.size();
+        if (stuck || cut) {
             ::close(g_syslog_fd);
             g_syslog_fd = -1;
         }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -92,6 +93,29 @@ TEST_CASE("syslog: a daemon on a stream socket gets NUL-terminated messages") {
     kvpod::log::error("second");
     std::string expected = "<30>" + tag() + "first" + '\0' + "<27>" + tag() + "second" + '\0';
     CHECK(daemon.read_stream(expected.size()) == expected);
+    kvpod::log::open("test-ident", false, false);
+}
+
+TEST_CASE("syslog: a reader that falls behind for a moment loses no line") {
+    Listener daemon(SOCK_DGRAM);
+    int small = 4096;
+    ::setsockopt(daemon.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    kvpod::log::open("test-ident", false, true, daemon.path());
+    // The reader drains 100 ms after the writer has filled its queue.
+    pid_t writer = ::fork();
+    REQUIRE(writer >= 0);
+    if (writer == 0) {
+        for (int i = 0; i < 200; ++i) kvpod::log::info("line " + std::to_string(i));
+        ::_exit(0);
+    }
+    ::usleep(100'000);
+    int received = 0;
+    for (int i = 0; i < 200; ++i)
+        if (daemon.next_datagram() == "<30>" + tag() + "line " + std::to_string(i))  // the pid of open()
+            ++received;
+    int status = 0;
+    ::waitpid(writer, &status, 0);
+    CHECK(received == 200);
     kvpod::log::open("test-ident", false, false);
 }
 

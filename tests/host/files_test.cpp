@@ -7,26 +7,13 @@
 #include <limits>
 #include <string>
 
-#include "core/error.hpp"
 #include "fake_root.hpp"
+#include "test_support.hpp"
 #include "host/files.hpp"
 
-using kvpod::Error;
 using kvpod::host::read_file;
+using kvpod::testing::error_of;
 using kvpod::testing::FakeRoot;
-
-namespace {
-
-std::string error_of(const auto& call) {
-    try {
-        call();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
-}  // namespace
 
 TEST_CASE("read_file: whole files at and around the limit, across the buffer's growth") {
     FakeRoot fake;

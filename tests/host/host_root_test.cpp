@@ -9,24 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
 #include "fake_root.hpp"
+#include "test_support.hpp"
 #include "host/host_root.hpp"
 
-using kvpod::Error;
 using kvpod::host::HostRoot;
+using kvpod::testing::error_of;
 using kvpod::testing::FakeRoot;
 
 namespace {
-
-std::string error_of(const auto& call) {
-    try {
-        call();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
 
 std::size_t open_descriptors() {
     std::size_t n = 0;

@@ -11,8 +11,12 @@ packages=(
   doctest-dev libvalijson-dev python3
   # end-to-end tests: real Podman with runc, a busybox test image, a syslog listener
   podman runc busybox-static jq
-  # the nested Podman 5.4 (Debian 13) test environment
+  # the nested Podman 5.4 (Debian 13) test environment, and the trixie chroot
+  # that builds KubeVirt's virt-launcher from source (tests/e2e/launcher)
   debootstrap
+  # the test guest (tests/e2e/guest): a syslinux FAT disk made without a loop
+  # device, a busybox initramfs; QEMU runs it directly for the boot benchmark
+  syslinux syslinux-common mtools dosfstools cpio xz-utils qemu-system-x86 qemu-utils
   # sanitizers and fuzzers
   clang libclang-rt-14-dev
 )

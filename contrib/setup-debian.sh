@@ -16,7 +16,7 @@ packages=(
   debootstrap
   # the test guest (tests/e2e/guest): a syslinux FAT disk made without a loop
   # device, a busybox initramfs; QEMU runs it directly for the boot benchmark
-  syslinux syslinux-common mtools dosfstools cpio xz-utils qemu-system-x86 qemu-utils
+  syslinux syslinux-common mtools dosfstools cpio xz-utils genisoimage qemu-system-x86 qemu-utils curl
   # sanitizers and fuzzers
   clang libclang-rt-14-dev
 )

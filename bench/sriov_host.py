@@ -4,10 +4,11 @@
 
   sriov_host.py N DEST
 
-Two NVIDIA Tesla T4 on the nvidia host driver (minors 0 and 1), NIC PFs
+Two NVIDIA Tesla T4 on vfio-pci, each alone in its IOMMU group (the hook
+gives no GPU on its host driver: virt-launcher could not attach it), NIC PFs
 (Mellanox ConnectX-5, 15b3:1017, mlx5_core) carrying up to 63 VFs each
 (15b3:1018) on the host driver, except one VF on vfio-pci in its own IOMMU
-group: the VM's one VFIO device. The rest are root ports. Plus kvm, tun and
+group: the VM's one VFIO NIC. The rest are root ports. Plus kvm, tun and
 vhost-net. Device nodes go to DEST/dev.list (bench/run.sh makes them).
 """
 
@@ -24,7 +25,6 @@ def main():
     r = build_roots.Root(os.path.basename(dest), "# bench host: %d PCI functions, SR-IOV heavy\n" % n,
                          os.path.dirname(dest))
     r.majors.update({243: "vfio"})
-    build_roots.nvidia_control_nodes(r)
     r.node("c", 10, 196, "/dev/vfio/vfio")
     made = 0
     group = 1
@@ -34,9 +34,8 @@ def main():
         port = "0000:%02x:00.0" % bus
         gpu = "0000:%02x:00.0" % (bus + 1)
         build_roots.root_port(r, port, group, numa=minor)
-        r.function(gpu, "10de", "1eb8", 0x030200, (port,), driver="nvidia", group=group + 1, numa=minor)
-        build_roots.nvidia_information(r, gpu, minor, "Tesla T4", "GPU-%08x-0000-4000-8000-000000000000" % minor)
-        r.node("c", 195, minor, "/dev/nvidia%d" % minor)
+        r.function(gpu, "10de", "1eb8", 0x030200, (port,), driver="vfio-pci", group=group + 1, numa=minor)
+        r.vfio_group_node(group + 1, minor + 1)  # the VF's group node has minor 0
         group += 2
         bus += 2
         made += 2

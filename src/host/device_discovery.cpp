@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/hook/host_text.hpp"
@@ -44,12 +45,17 @@ std::optional<unsigned> group_number(const std::optional<std::string>& link) {
     return static_cast<unsigned>(*n);
 }
 
-/// The functions bound to the drivers the planner can use, with their driver.
-std::map<PciAddress, std::string> bound_candidates(const HostRoot& root) {
+/// The functions bound to the drivers the planner can use, with their
+/// driver: vfio-pci, and the GPU host drivers for --mount-devices.
+std::map<PciAddress, std::string> bound_candidates(const HostRoot& root, bool host_gpus) {
     std::map<PciAddress, std::string> found;
-    for (const char* driver : hook::kUsableDrivers)
+    auto add = [&](const char* driver) {
         for (const auto& name : root.list_dir(std::string("/sys/bus/pci/drivers/") + driver))
             if (auto address = PciAddress::parse(name)) found.emplace(*address, driver);
+    };
+    add(hook::kVfioDriver);
+    if (host_gpus)
+        for (const char* driver : hook::kHostGpuDrivers) add(driver);
     return found;
 }
 
@@ -76,12 +82,12 @@ void read_links(const HostRoot& root, PciFunction& f) {
             if (text::starts_with(name, "vfio")) f.vfio_cdevs.push_back(name);
 }
 
-void read_groups(const HostRoot& root, hook::HostInventory& inventory) {
-    for (const auto& f : inventory.functions) {
-        // Only a function on vfio-pci needs its whole group checked.
-        if (f.driver != "vfio-pci" || !f.iommu_group || inventory.groups.count(*f.iommu_group)) continue;
+/// The members of `ids`: a function on vfio-pci needs its whole group
+/// checked, and one to bind to vfio-pci brings the others of its group.
+void read_groups(const HostRoot& root, const std::set<unsigned>& ids, hook::HostInventory& inventory) {
+    for (unsigned id : ids) {
         hook::IommuGroup group;
-        group.id = *f.iommu_group;
+        group.id = id;
         std::string dir = "/sys/kernel/iommu_groups/" + std::to_string(group.id) + "/devices/";
         for (const auto& member : root.list_dir(dir)) {
             auto driver = root.read_link(dir + member + "/driver");
@@ -141,8 +147,9 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
         if (root.exists("/sys/bus/pci/devices"))
             for (const auto& address : pci->scan()) drivers.emplace(address, std::string());
     } else {
-        drivers = bound_candidates(root);
+        drivers = bound_candidates(root, query.host_gpus);
     }
+    std::set<unsigned> groups;  // of the functions the request can use
     for (const auto& [address, known_driver] : drivers) {
         auto ident = pci ? pci->ident(address) : sysfs_ident(root, address, inventory.warnings);
         if (!ident) continue;
@@ -163,15 +170,17 @@ void read_pci(const HostRoot& root, const hook::InventoryQuery& query, hook::Hos
         f.iommu_group = group_number(root.read_link(dir + "/iommu_group"));
         if (wanted) {
             read_links(root, f);
-            read_gpu_facts(root, f);
+            // DRM, NVIDIA and MIG facts serve only the host-driver nodes of --mount-devices.
+            if (query.host_gpus) read_gpu_facts(root, f);
             if (query.names) f.name = pci->device_name(f.vendor, f.device);
+            if (f.iommu_group) groups.insert(*f.iommu_group);
         }
         inventory.functions.push_back(std::move(f));
     }
     if (pci)
         for (const auto& w : pci->warnings()) inventory.warnings.push_back(w);
     read_mig_minors(root, inventory);
-    read_groups(root, inventory);
+    read_groups(root, groups, inventory);
     if (query.complete) inventory.iommu_enabled = !root.list_dir("/sys/kernel/iommu_groups").empty();
 }
 

@@ -54,7 +54,9 @@ kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, con
     for (const auto& want : hook::virt_device_wants(vm, config)) paths.push_back(want.path);
     auto nodes = with_context("--mount-devices: inspecting the host", [&] { return root.device_nodes(paths); });
     auto requests = hook::read_device_requests(vm, "the expanded VMI");
-    hook::InventoryQuery query = hook::passthrough_query(requests, config);
+    // Hosts without the hook get GPU-SUPPORT.md's vendor-table nodes for a GPU
+    // on its host driver, with a warning: virt-launcher does not attach it.
+    hook::InventoryQuery query = hook::passthrough_query(requests, config, hook::HostGpuNodes::Give);
     hook::HostInventory inventory;
     if (query.pci || query.mediated) {
         inventory = with_context("--mount-devices: inspecting the host's PCI devices",
@@ -66,7 +68,7 @@ kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, con
     std::uint32_t owner = hook::runtime_user(vm);
     hook::plan_virt_devices(hook::virt_device_wants(vm, config), nodes, owner, plan);
     const std::set<std::string> none;
-    hook::PassthroughContext context{config, inventory, none, none, owner, vm.vmi_spec};
+    hook::PassthroughContext context{config, inventory, none, none, owner, vm.vmi_spec, hook::HostGpuNodes::Give};
     hook::plan_passthrough(requests, context, plan);
 
     kubevirt::HostDeviceMounts mounts;
@@ -77,6 +79,7 @@ kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, con
         diagnostics.push_back({"--mount-devices", row.request + ": left out of the Pod: " +
                                                       row.why.substr(0, row.why.find(';')) + "; " + consequence(row)});
     }
+    for (const auto& warning : plan.warnings) diagnostics.push_back({"--mount-devices", warning});
     for (const auto& limit : plan.patch.rlimits) {
         std::string n = std::to_string(limit.hard);
         diagnostics.push_back({"--mount-devices", "the VM needs " + limit.type + " of " + n +

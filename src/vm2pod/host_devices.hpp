@@ -19,9 +19,11 @@ struct MountDevicesOptions {
 };
 
 /// The nodes and env to write into the Pod for `vmi` (an expanded VMI):
-/// /dev/kvm, tun and vhost-net, and for gpus[] and hostDevices[] the VFIO,
-/// GPU driver or mediated-device nodes and PCI_RESOURCE_* variables the
-/// hook would give. What the VM would want but the host lacks is a warning
+/// /dev/kvm, tun and vhost-net, and for gpus[] and hostDevices[] the VFIO or
+/// mediated-device nodes and PCI_RESOURCE_* variables the hook would give.
+/// Unlike the hook, a GPU on its host driver gets its driver's nodes
+/// (GPU-SUPPORT.md's vendor table), with a warning that virt-launcher will
+/// not attach it. What the VM would want but the host lacks is a warning
 /// and stays out of the Pod, since kube play refuses a hostPath CharDevice
 /// that does not exist; so is the memlock limit VFIO needs.
 kubevirt::HostDeviceMounts discover_device_mounts(const kubevirt::Json& vmi, const MountDevicesOptions& options,

@@ -28,6 +28,13 @@ InventoryQuery vendor_query(std::uint16_t vendor, bool complete = false) {
     return q;
 }
 
+/// As --mount-devices asks: GPUs on their host drivers too, with their nodes.
+InventoryQuery host_gpu_query(std::uint16_t vendor) {
+    InventoryQuery q = vendor_query(vendor);
+    q.host_gpus = true;
+    return q;
+}
+
 const PciFunction& function(const HostInventory& inv, const char* bdf) {
     const PciFunction* f = inv.function(*PciAddress::parse(bdf));
     REQUIRE(f);
@@ -89,7 +96,7 @@ TEST_CASE("pci.ids is read where the distribution keeps it: /usr/share/misc, els
     if (!FakeRoot::can_mknod()) return;
     // The H100 host captured for h100-real has no pci.ids at all: no name.
     FixtureRoot fixture("h100-real");
-    InventoryQuery q = vendor_query(0x10de);
+    InventoryQuery q = vendor_query(0x10de, true);  // its GPU is on nvidia: only the complete scan lists it
     q.names = true;
     CHECK(function(discover_devices(HostRoot(fixture.path()), q), "0000:00:06.0").name.empty());
     // Fedora's and RHEL's place (hwdata), with the line of pci.ids 2024 and later.
@@ -104,18 +111,30 @@ TEST_CASE("pci.ids is read where the distribution keeps it: /usr/share/misc, els
 TEST_CASE("discovery on every fake root") {
     if (!FakeRoot::can_mknod()) return;
 
-    SUBCASE("two NVIDIA GPUs on nvidia: minors 0 and 3 from procfs") {
+    SUBCASE("two NVIDIA GPUs on nvidia: the hook's candidates are on vfio-pci; the complete scan finds them") {
         FixtureRoot fixture("nvidia-two-gpus");
-        auto inv = discover_devices(HostRoot(fixture.path()), vendor_query(0x10de));
+        CHECK(discover_devices(HostRoot(fixture.path()), vendor_query(0x10de)).functions.empty());
+        auto all = discover_devices(HostRoot(fixture.path()), vendor_query(0x10de, true));
+        CHECK(function(all, "0000:65:00.0").driver == "nvidia");
+        CHECK_FALSE(function(all, "0000:65:00.0").nvidia_minor);  // the hook gives no host-driver nodes
+        CHECK(node_text(all, "/dev/nvidia3") == "<none>");
+        // The group of a GPU to bind to vfio-pci, for the fix to name its other functions.
+        REQUIRE(all.groups.count(65));
+        CHECK(all.groups.at(65).members.size() == 1);
+        CHECK(all.groups.at(65).members[0].driver == "nvidia");
+    }
+    SUBCASE("two NVIDIA GPUs on nvidia, for --mount-devices: minors 0 and 3 from procfs") {
+        FixtureRoot fixture("nvidia-two-gpus");
+        auto inv = discover_devices(HostRoot(fixture.path()), host_gpu_query(0x10de));
         CHECK(function(inv, "0000:17:00.0").nvidia_minor == 0u);
         CHECK(function(inv, "0000:65:00.0").nvidia_minor == 3u);
         CHECK(node_text(inv, "/dev/nvidia3") == "c 195:3");
         CHECK(node_text(inv, "/dev/nvidia-uvm") == "c 508:0");
         CHECK(inv.char_majors.at("nvidia-uvm") == 508);
     }
-    SUBCASE("an AMD GPU: its own card1/renderD129 behind its PCIe switch, and /dev/kfd") {
+    SUBCASE("an AMD GPU, for --mount-devices: its own card1/renderD129 behind its PCIe switch, and /dev/kfd") {
         FixtureRoot fixture("amd-gpu");
-        auto inv = discover_devices(HostRoot(fixture.path()), vendor_query(0x1002));
+        auto inv = discover_devices(HostRoot(fixture.path()), host_gpu_query(0x1002));
         CHECK(bdfs(inv) == std::vector<std::string>{"0000:0c:00.0"});  // the audio function is not on a usable driver
         const auto& gpu = function(inv, "0000:0c:00.0");
         REQUIRE(gpu.drm.size() == 2);
@@ -129,9 +148,9 @@ TEST_CASE("discovery on every fake root") {
         CHECK(node_text(inv, "/dev/dri/renderD129") == "c 226:129");
         CHECK(node_text(inv, "/dev/dri/card0") == "<none>");  // the BMC's card is not looked at
     }
-    SUBCASE("an Intel iGPU on i915 without a NUMA node") {
+    SUBCASE("an Intel iGPU on i915 without a NUMA node, for --mount-devices") {
         FixtureRoot fixture("intel-igpu");
-        auto inv = discover_devices(HostRoot(fixture.path()), vendor_query(0x8086));
+        auto inv = discover_devices(HostRoot(fixture.path()), host_gpu_query(0x8086));
         const auto& gpu = function(inv, "0000:00:02.0");
         CHECK(gpu.driver == "i915");
         CHECK(gpu.numa_node == -1);
@@ -180,9 +199,9 @@ TEST_CASE("discovery on every fake root") {
         CHECK(inv.mdev_types[1].name == "GRID T4-2Q");
         CHECK(inv.mdev_types[1].available == 8u);
     }
-    SUBCASE("MIG: GPU instances from procfs, cap minors from mig-minors") {
+    SUBCASE("MIG, for --mount-devices: GPU instances from procfs, cap minors from mig-minors") {
         FixtureRoot fixture("nvidia-a100-mig");
-        auto inv = discover_devices(HostRoot(fixture.path()), vendor_query(0x10de));
+        auto inv = discover_devices(HostRoot(fixture.path()), host_gpu_query(0x10de));
         const auto& a100 = function(inv, "0000:41:00.0");
         REQUIRE(a100.mig.size() == 3);
         CHECK(a100.mig[0].gi == 1);
@@ -244,6 +263,7 @@ TEST_CASE("without names the candidates' IDs come from sysfs text, exactly as li
         InventoryQuery q;
         q.pci = true;
         q.any_display = true;
+        q.host_gpus = true;  // the roots with GPUs on their host drivers have nothing on vfio-pci
         q.vendors = {0x10de, 0x1002, 0x8086, 0x15b3};
         auto from_sysfs = discover_devices(HostRoot(fixture.path()), q);
         q.names = true;  // names need libpci, which then reads the IDs too

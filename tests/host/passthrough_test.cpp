@@ -139,13 +139,9 @@ struct Case {
 const std::vector<Case> kGranted = {
     {"t4-vfio-permitted", "nvidia-t4-vfio", "permitted.yaml", "gpu-t4.yaml"},
     {"t4-vfio-vendor-table", "nvidia-t4-vfio", "", "gpu-t4.yaml"},
-    {"nvidia-two-gpus-host-driver", "nvidia-two-gpus", "", "gpu-nvidia-two.yaml"},
-    {"amd-gpu-host-driver", "amd-gpu", "", "gpu-amd.yaml"},
-    {"intel-igpu-host-driver", "intel-igpu", "", "gpu-intel.yaml"},
     {"grid-t4-mdev", "grid-t4-mdev", "permitted.yaml", "vgpu-grid.yaml"},
     {"sriov-two-vfs", "sriov-nic-64vfs", "permitted.yaml", "sriov-vfs.yaml"},
     {"numa-two-gpus", "numa-topology", "permitted.yaml", "gpu-t4-twice.yaml"},
-    {"h100-real-permitted", "h100-real", "h100.yaml", "gpu-h100.yaml"},
 };
 
 /// VMs the hook refuses, with the exact error Podman's log gets.
@@ -161,29 +157,34 @@ const std::vector<RefusedCase> kRefused = {
      "entries, or add devices to the host"},
     {{"group-not-viable", "group-not-viable", "permitted.yaml", "gpu-rtx3090.yaml"},
      "refusing to start VM 'gpu-rtx3090': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks "
-     "for 1 'nvidia.com/GA102_GeForce_RTX_3090' and the host has 0 usable: 0000:01:00.0 shares IOMMU group 14 "
-     "with 0000:01:00.1, which is on snd_hda_intel; every device of a group must be on vfio-pci (or pci-stub, or no "
-     "driver); bind it to vfio-pci: modprobe vfio-pci; echo vfio-pci > "
-     "/sys/bus/pci/devices/0000:01:00.1/driver_override; echo 0000:01:00.1 > "
+     "for 1 'nvidia.com/GA102_GeForce_RTX_3090' and the host has 0 usable: 0000:01:00.0 shares IOMMU group 14 with "
+     "0000:01:00.1, which is on snd_hda_intel; every device of a group must be on vfio-pci (or pci-stub, or no "
+     "driver); bind 0000:01:00.1 to vfio-pci: driverctl set-override 0000:01:00.1 vfio-pci, or without driverctl: "
+     "modprobe vfio-pci; echo vfio-pci > /sys/bus/pci/devices/0000:01:00.1/driver_override; echo 0000:01:00.1 > "
      "/sys/bus/pci/drivers/snd_hda_intel/unbind; echo 0000:01:00.1 > /sys/bus/pci/drivers_probe"},
     {{"iommu-off", "iommu-off", "permitted.yaml", "gpu-t4.yaml"},
      "refusing to start VM 'gpu-t4': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 "
      "'nvidia.com/TU104GL_Tesla_T4' and the host has 0 usable: 0000:3b:00.0 is on no driver and has no IOMMU "
-     "group: the host's IOMMU is off (/sys/kernel/iommu_groups is empty); enable VT-d or AMD-Vi in the firmware, "
-     "boot with intel_iommu=on (or amd_iommu=on), then bind the device to vfio-pci"},
+     "group: the host's IOMMU is off (/sys/kernel/iommu_groups is empty); virt-launcher attaches a GPU only from "
+     "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a PCI function on vfio-pci) or "
+     "MDEV_PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a mediated device), never one on its host driver; enable VT-d "
+     "or AMD-Vi in the firmware, boot with intel_iommu=on (or amd_iommu=on), then bind 0000:3b:00.0 to vfio-pci "
+     "(driverctl set-override 0000:3b:00.0 vfio-pci)"},
     {{"mdev-type-missing", "grid-t4-mdev", "permitted.yaml", "vgpu-grid-2q.yaml"},
      "refusing to start VM 'vgpu-grid-2q': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no host "
      "device is 'nvidia.com/GRID_T4-2Q' (mdevNameSelector 'GRID T4-2Q'); mediated devices: 'GRID T4-1Q' "
      "3e6f8a8c-5b5a-4d7e-9d34-2f6d3c9b2a11; types the host can create: 'GRID T4-1Q' on 0000:3b:00.0 (nvidia-222, "
      "15 available), 'GRID T4-2Q' on 0000:3b:00.0 (nvidia-223, 8 available); create one: echo $(uuidgen) > "
      "/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-223/create"},
-    {{"mig-instance-without-compute", "nvidia-a100-mig", "", "gpu-mig.yaml"},
-     // Entries are served by resource name in order of first use: both nvidia.com/gpu entries get the two
-     // usable instances, and the A100-named entry finds them taken.
-     "refusing to start VM 'gpu-mig': env STANDALONE_VMI:/spec/domain/devices/gpus/1/deviceName: the VM asks for 1 "
-     "'nvidia.com/GA100_A100_PCIe_40GB' and the host has 0 usable (given to gpus[0] mig1, gpus[2] mig3): "
-     "0000:41:00.0 MIG gi5 has no compute instance; create a compute instance in it: nvidia-smi mig -lcip -gi 5 "
-     "lists the profiles, nvidia-smi mig -cci <profile> -gi 5 creates one"},
+    // MIG instances on the nvidia driver are no <hostdev> either (KubeVirt passes MIG through as vGPU mdevs).
+    {{"a100-mig-host-driver", "nvidia-a100-mig", "", "gpu-mig.yaml"},
+     "refusing to start VM 'gpu-mig': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 2 "
+     "'nvidia.com/gpu' and the host has 0 usable: 0000:41:00.0 is on nvidia instead of vfio-pci; virt-launcher "
+     "attaches a GPU only from PCI_RESOURCE_NVIDIA_COM_GPU (a PCI function on vfio-pci) or "
+     "MDEV_PCI_RESOURCE_NVIDIA_COM_GPU (a mediated device), never one on its host driver; bind 0000:41:00.0 to "
+     "vfio-pci: driverctl set-override 0000:41:00.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo "
+     "vfio-pci > /sys/bus/pci/devices/0000:41:00.0/driver_override; echo 0000:41:00.0 > "
+     "/sys/bus/pci/drivers/nvidia/unbind; echo 0000:41:00.0 > /sys/bus/pci/drivers_probe"},
     {{"policy-denies", "nvidia-t4-vfio", "deny-nvidia.yaml", "gpu-t4.yaml"},
      "refusing to start VM 'gpu-t4': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the host's policy "
      "denies 'nvidia.com/TU104GL_Tesla_T4' (passthrough.deniedResourceNames has 'nvidia.com/TU104GL_Tesla_T4'); use "
@@ -193,11 +194,50 @@ const std::vector<RefusedCase> kRefused = {
      "passthrough is disabled on this host (passthrough.enabled: false in <configs>/disabled.yaml); remove gpus and "
      "hostDevices from the VM, or ask the host's admin to enable passthrough"},
     {{"h100-real-no-pci-ids", "h100-real", "", "gpu-h100.yaml"},
-     // The captured host has no pci.ids, so the GPU is known by its device ID only, as NVIDIA's plugin names it.
+     // The captured host has no pci.ids, so the GPU is known by its device ID only, as NVIDIA's plugin names it;
+     // and it is on nvidia without an IOMMU, so another name alone would not do.
      "refusing to start VM 'gpu-h100': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no host device "
      "is 'nvidia.com/GH100_H100_SXM5_80GB' (NVIDIA devices named GH100_H100_SXM5_80GB (vendor table)); NVIDIA GPUs "
      "on the host: nvidia.com/2330 0000:00:06.0 (nvidia); use one of the names above, or nvidia.com/gpu for any "
-     "NVIDIA GPU"},
+     "NVIDIA GPU; virt-launcher attaches a GPU only on vfio-pci: enable VT-d or AMD-Vi in the firmware, boot with "
+     "intel_iommu=on (or amd_iommu=on), then bind 0000:00:06.0 to vfio-pci (driverctl set-override 0000:00:06.0 "
+     "vfio-pci)"},
+    // GPUs on their host drivers: virt-launcher builds a <hostdev> only from PCI_RESOURCE_* (vfio-pci) or
+    // MDEV_PCI_RESOURCE_* and refuses the VM otherwise, so the hook refuses them and says how to bind them.
+    {{"nvidia-two-gpus-host-driver", "nvidia-two-gpus", "", "gpu-nvidia-two.yaml"},
+     "refusing to start VM 'gpu-nvidia-two': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM "
+     "asks for 2 'nvidia.com/GPU' and the host has 0 usable: 0000:17:00.0 is on nvidia instead of vfio-pci, "
+     "0000:65:00.0 is on nvidia instead of vfio-pci; virt-launcher attaches a GPU only from "
+     "PCI_RESOURCE_NVIDIA_COM_GPU (a PCI function on vfio-pci) or MDEV_PCI_RESOURCE_NVIDIA_COM_GPU (a mediated "
+     "device), never one on its host driver; bind 0000:17:00.0 to vfio-pci: driverctl set-override 0000:17:00.0 "
+     "vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci > "
+     "/sys/bus/pci/devices/0000:17:00.0/driver_override; echo 0000:17:00.0 > /sys/bus/pci/drivers/nvidia/unbind; "
+     "echo 0000:17:00.0 > /sys/bus/pci/drivers_probe"},
+    {{"amd-gpu-host-driver", "amd-gpu", "", "gpu-amd.yaml"},
+     "refusing to start VM 'gpu-amd': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 "
+     "'amd.com/gpu' and the host has 0 usable: 0000:0c:00.0 is on amdgpu instead of vfio-pci; virt-launcher "
+     "attaches a GPU only from PCI_RESOURCE_AMD_COM_GPU (a PCI function on vfio-pci) or "
+     "MDEV_PCI_RESOURCE_AMD_COM_GPU (a mediated device), never one on its host driver; bind 0000:0c:00.0 to "
+     "vfio-pci: driverctl set-override 0000:0c:00.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo "
+     "vfio-pci > /sys/bus/pci/devices/0000:0c:00.0/driver_override; echo 0000:0c:00.0 > "
+     "/sys/bus/pci/drivers/amdgpu/unbind; echo 0000:0c:00.0 > /sys/bus/pci/drivers_probe; then the same for "
+     "0000:0c:00.1 (on snd_hda_intel), in its IOMMU group"},
+    {{"intel-igpu-host-driver", "intel-igpu", "", "gpu-intel.yaml"},
+     "refusing to start VM 'gpu-intel': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for "
+     "1 'gpu.intel.com/i915' and the host has 0 usable: 0000:00:02.0 is on i915 instead of vfio-pci; virt-launcher "
+     "attaches a GPU only from PCI_RESOURCE_GPU_INTEL_COM_I915 (a PCI function on vfio-pci) or "
+     "MDEV_PCI_RESOURCE_GPU_INTEL_COM_I915 (a mediated device), never one on its host driver; bind 0000:00:02.0 to "
+     "vfio-pci: driverctl set-override 0000:00:02.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo "
+     "vfio-pci > /sys/bus/pci/devices/0000:00:02.0/driver_override; echo 0000:00:02.0 > "
+     "/sys/bus/pci/drivers/i915/unbind; echo 0000:00:02.0 > /sys/bus/pci/drivers_probe"},
+    {{"h100-real-permitted", "h100-real", "h100.yaml", "gpu-h100.yaml"},
+     "refusing to start VM 'gpu-h100': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for "
+     "1 'nvidia.com/GH100_H100_SXM5_80GB' and the host has 0 usable: 0000:00:06.0 is on nvidia and has no IOMMU "
+     "group: the host's IOMMU is off (/sys/kernel/iommu_groups is empty); virt-launcher attaches a GPU only from "
+     "PCI_RESOURCE_NVIDIA_COM_GH100_H100_SXM5_80GB (a PCI function on vfio-pci) or "
+     "MDEV_PCI_RESOURCE_NVIDIA_COM_GH100_H100_SXM5_80GB (a mediated device), never one on its host driver; enable "
+     "VT-d or AMD-Vi in the firmware, boot with intel_iommu=on (or amd_iommu=on), then bind 0000:00:06.0 to "
+     "vfio-pci (driverctl set-override 0000:00:06.0 vfio-pci)"},
     {{"hostile-device-names", "nvidia-t4-vfio", "permitted.yaml", "hostile.yaml"},
      "refusing to start VM 'hostile': env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: deviceName "
      "'../../dev/sda' is not a resource name: it has more than one '/'; use <domain>/<name> as in the KubeVirt CR's "
@@ -233,40 +273,60 @@ TEST_CASE("a T4 on vfio-pci: VFIO nodes, cgroup rules, PCI_RESOURCE env and RLIM
     }
 }
 
-TEST_CASE("two NVIDIA GPUs on the host driver: the second entry gets /dev/nvidia3, the real minor") {
-    if (!FakeRoot::can_mknod()) return;
-    FixtureRoot root("nvidia-two-gpus");
-    Allocation allocation;
-    Json out = Json::parse(precreate(compute_container("gpu-nvidia-two.yaml"), root.path(), {}, allocation));
-    CHECK(device(out, "/dev/nvidia0")["minor"] == 0);
-    CHECK(device(out, "/dev/nvidia3")["minor"] == 3);
-    CHECK(device(out, "/dev/nvidia1").is_null());
-    CHECK(device(out, "/dev/nvidiactl")["minor"] == 255);
-    CHECK(device(out, "/dev/nvidia-uvm")["major"] == 508);
-    CHECK(allowed(out, 195, 3));
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
+        end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        out.push_back(text.substr(start, end - start));
+    }
+    return out;
 }
 
-TEST_CASE("a root captured on a real H100 host gives the plans that host printed") {
+TEST_CASE("a root captured on a real H100 host: the plans that host printed, its GPU now refused with how to bind it") {
     if (!FakeRoot::can_mknod()) {
         MESSAGE("skipped: making device nodes needs root");
         return;
     }
     FixtureRoot root("h100-real");
     const std::string captured = data_dir() + "/fixtures/roots/h100-real/captured/";
-    for (const char* vm : {"vm-h100", "vm-plain"}) {
-        CAPTURE(vm);
+    auto plan_of = [&](const std::string& vm) {
         kvpod::hook::PlanOptions options;
         options.host_root = root.path();
         options.config_path = data_dir() + "/data/hook-configs/absent.yaml";
         options.vm_file = captured + vm + ".yaml";
-        std::string table = kvpod::hook::make_plan(options).table;
-        // The host printed its own paths: its VM file, host root and config file differ from ours.
-        std::string expected = data_file("fixtures/roots/h100-real/captured/plan-" + std::string(vm) + ".txt");
-        replace_all(expected, "/work/main/.devrun/in/", captured);
-        auto body = [](const std::string& t) { return t.substr(t.find("\ndevices:")); };
-        CHECK(body(table) == body(expected));
-        CHECK(table.find("host root: " + root.path() + "\n") != std::string::npos);
+        return kvpod::hook::make_plan(options);
+    };
+    // What the host printed, with its own paths (VM file, host root, config file) made ours.
+    auto printed = [&](const std::string& vm) {
+        std::string text = data_file("fixtures/roots/h100-real/captured/plan-" + vm + ".txt");
+        replace_all(text, "/work/main/.devrun/in/", captured);
+        return text;
+    };
+    auto body = [](const std::string& t) { return t.substr(t.find("\ndevices:")); };
+
+    // Without GPUs the plan is still what the host printed.
+    auto plain = plan_of("vm-plain");
+    CHECK(body(plain.table) == body(printed("vm-plain")));
+    CHECK(plain.table.find("host root: " + root.path() + "\n") != std::string::npos);
+
+    // The host printed its H100 plan before the hook refused GPUs on their host driver (README.md there):
+    // every line not about the GPU is the same, and the GPU's row, fix and verdict now tell the truth.
+    auto h100 = plan_of("vm-h100");
+    CHECK(h100.status == 1);
+    std::vector<std::string> now = split_lines(body(h100.table));
+    for (const auto& line : split_lines(body(printed("vm-h100")))) {
+        if (line.find("gpus[0]") != std::string::npos || kvpod::text::starts_with(line, "verdict:")) continue;
+        CAPTURE(line);
+        CHECK(std::find(now.begin(), now.end(), line) != now.end());
     }
+    CHECK(h100.table.find("\nREFUSED  gpus[0] gpu1 nvidia.com/GH100_H100_SXM5_80GB  -") != std::string::npos);
+    CHECK(h100.table.find("driverctl set-override 0000:00:06.0 vfio-pci") != std::string::npos);
+    CHECK(h100.table.find("\nverdict:   the hook would refuse the container (1 refusal)") != std::string::npos);
+    std::string table = h100.table;
+    replace_all(table, root.path(), "<root>");
+    replace_all(table, data_dir(), "tests");
+    CHECK(table == kvpod::testing::golden("plan/h100-real-captured-vm-h100.txt", table));
 }
 
 TEST_CASE("whole configs after the hook and plan tables, on every fake root (goldens)") {

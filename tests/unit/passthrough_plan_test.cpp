@@ -96,11 +96,12 @@ struct Planned {
 };
 
 Planned plan(const Host& host, const Json& devices, const HookConfig& config = {},
-             const std::set<std::string>& unavailable = {}, const std::set<std::string>& preferred = {}) {
+             const std::set<std::string>& unavailable = {}, const std::set<std::string>& preferred = {},
+             HostGpuNodes host_gpus = HostGpuNodes::Refuse) {
     auto vm = vmi(devices);
     auto requests = read_device_requests(vm, "env STANDALONE_VMI");
     Planned out;
-    PassthroughContext context{config, host.inv, unavailable, preferred, 107, vm.vmi_spec};
+    PassthroughContext context{config, host.inv, unavailable, preferred, 107, vm.vmi_spec, host_gpus};
     plan_passthrough(requests, context, out.plan);
     for (const auto& e : out.plan.refusals) out.messages.push_back(e.message());
     return out;
@@ -196,22 +197,91 @@ TEST_CASE("entries of one resource share one env variable, in entry order; units
     CHECK(out.plan.claimed_units == std::vector<std::string>{"pci:0000:3b:00.0", "pci:0000:86:00.0"});
 }
 
-TEST_CASE("host-driver GPUs get their real nodes; MIG instances are units") {
+TEST_CASE("a GPU on its host driver: the hook refuses it with how to bind it to vfio-pci") {
+    // virt-launcher builds a <hostdev> only from PCI_RESOURCE_* (vfio-pci) or
+    // MDEV_PCI_RESOURCE_* and refuses the VM otherwise: /dev/nvidia* or
+    // /dev/dri nodes would never reach the guest.
+    Host host;
+    host.t4_host("0000:17:00.0", 0);
+    host.t4_host("0000:65:00.0", 3);
+    host.inv.functions[0].iommu_group = 17;
+    host.inv.functions[1].iommu_group = 65;
+    host.inv.groups[17] = IommuGroup{17, {{"0000:17:00.0", "nvidia"}, {"0000:17:00.1", "snd_hda_intel"}}};
+    host.inv.groups[65] = IommuGroup{65, {{"0000:64:00.0", "pcieport"}, {"0000:65:00.0", "nvidia"}}};
+    const std::string virt_launcher =
+        "virt-launcher attaches a GPU only from PCI_RESOURCE_NVIDIA_COM_GPU (a PCI function on vfio-pci) or "
+        "MDEV_PCI_RESOURCE_NVIDIA_COM_GPU (a mediated device), never one on its host driver";
+    auto out = plan(host, gpus({"nvidia.com/gpu", "nvidia.com/gpu"}));
+    const std::string refusal =
+        "/deviceName: the VM asks for 2 'nvidia.com/gpu' and the host has 0 usable: 0000:17:00.0 is on nvidia instead "
+        "of vfio-pci, 0000:65:00.0 is on nvidia instead of vfio-pci; " + virt_launcher + "; bind 0000:17:00.0 to "
+        "vfio-pci: driverctl set-override 0000:17:00.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci "
+        "> /sys/bus/pci/devices/0000:17:00.0/driver_override; echo 0000:17:00.0 > /sys/bus/pci/drivers/nvidia/unbind; "
+        "echo 0000:17:00.0 > /sys/bus/pci/drivers_probe; then the same for 0000:17:00.1 (on snd_hda_intel), in its "
+        "IOMMU group";
+    CHECK(out.messages == std::vector<std::string>{"env STANDALONE_VMI:/spec/domain/devices/gpus/0" + refusal,
+                                                   "env STANDALONE_VMI:/spec/domain/devices/gpus/1" + refusal});
+    CHECK(out.plan.patch.empty());
+    CHECK(out.plan.claimed_units.empty());
+    CHECK(out.plan.warnings.empty());
+    const std::string none =
+        " nvidia.com/gpu: no <hostdev>: it needs a PCI function on vfio-pci in PCI_RESOURCE_NVIDIA_COM_GPU or a mediated "
+        "device in MDEV_PCI_RESOURCE_NVIDIA_COM_GPU, and refuses to start the VM without one";
+    CHECK(out.plan.launcher == std::vector<std::string>{"gpus[0] gpu1" + none, "gpus[1] gpu2" + none});
+
+    // One GPU on vfio-pci beside it: the first entry gets that one, the second is refused.
+    host.t4("0000:3b:00.0", 42);
+    auto mixed = plan(host, gpus({"nvidia.com/gpu", "nvidia.com/gpu"}));
+    REQUIRE(mixed.messages.size() == 1);
+    CHECK(mixed.messages[0] ==
+          "env STANDALONE_VMI:/spec/domain/devices/gpus/1/deviceName: the VM asks for 2 'nvidia.com/gpu' and the host "
+          "has 1 usable (given to gpus[0] gpu1): 0000:17:00.0 is on nvidia instead of vfio-pci, 0000:65:00.0 is on "
+          "nvidia instead of vfio-pci; " + virt_launcher + "; bind 0000:17:00.0 to vfio-pci: driverctl set-override "
+          "0000:17:00.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci > "
+          "/sys/bus/pci/devices/0000:17:00.0/driver_override; echo 0000:17:00.0 > /sys/bus/pci/drivers/nvidia/unbind; "
+          "echo 0000:17:00.0 > /sys/bus/pci/drivers_probe; then the same for 0000:17:00.1 (on snd_hda_intel), in its "
+          "IOMMU group");
+    CHECK(mixed.plan.launcher ==
+          std::vector<std::string>{
+              "gpus[0] gpu1 nvidia.com/gpu: a <hostdev> for PCI 0000:3b:00.0 from PCI_RESOURCE_NVIDIA_COM_GPU",
+              "gpus[1] gpu2" + none});
+}
+
+TEST_CASE("--mount-devices (HostGpuNodes::Give): a GPU on its host driver gets its nodes, with a warning") {
     Host host;
     host.t4_host("0000:17:00.0", 0);
     host.t4_host("0000:65:00.0", 3);
     host.node(kNvidiaUvmPath, 508, 0);
-    auto out = plan(host, gpus({"nvidia.com/gpu", "nvidia.com/gpu"}));
+    auto out = plan(host, gpus({"nvidia.com/gpu", "nvidia.com/gpu"}), {}, {}, {}, HostGpuNodes::Give);
     CHECK(out.messages.empty());
     CHECK(device_paths(out.plan) ==
           std::vector<std::string>{"/dev/nvidia0", "/dev/nvidia3", "/dev/nvidiactl", "/dev/nvidia-uvm"});
     CHECK(out.plan.claimed_units == std::vector<std::string>{"gpu:0000:17:00.0", "gpu:0000:65:00.0"});
     CHECK(out.plan.patch.env.empty());
+    CHECK(out.plan.warnings ==
+          std::vector<std::string>{
+              "gpus[0] gpu1 nvidia.com/gpu: 0000:17:00.0 is on its host driver nvidia: its nodes are in the Pod, but "
+              "virt-launcher will not attach a GPU on its host driver and refuses to start the VM; it needs the GPU "
+              "bound to vfio-pci and its address in PCI_RESOURCE_NVIDIA_COM_GPU (driverctl set-override 0000:17:00.0 "
+              "vfio-pci, then convert again)",
+              "gpus[1] gpu2 nvidia.com/gpu: 0000:65:00.0 is on its host driver nvidia: its nodes are in the Pod, but "
+              "virt-launcher will not attach a GPU on its host driver and refuses to start the VM; it needs the GPU "
+              "bound to vfio-pci and its address in PCI_RESOURCE_NVIDIA_COM_GPU (driverctl set-override 0000:65:00.0 "
+              "vfio-pci, then convert again)"});
     // uvm-tools and modeset are optional: skipped, not refused.
     std::vector<std::string> skipped;
     for (const auto& row : out.plan.rows)
         if (row.status == RowStatus::Skipped) skipped.push_back(row.request);
     CHECK(skipped == std::vector<std::string>{"nvidia-uvm-tools", "nvidia-modeset"});
+
+    // A GPU virt-launcher can attach goes first; host-driver nodes only make up a shortfall.
+    host.t4("0000:3b:00.0", 42);
+    auto one = plan(host, gpus({"nvidia.com/gpu"}), {}, {}, {}, HostGpuNodes::Give);
+    CHECK(one.plan.claimed_units == std::vector<std::string>{"pci:0000:3b:00.0"});
+    CHECK(one.plan.warnings.empty());
+    auto two = plan(host, gpus({"nvidia.com/gpu", "nvidia.com/gpu"}), {}, {}, {}, HostGpuNodes::Give);
+    CHECK(two.plan.claimed_units == std::vector<std::string>{"gpu:0000:17:00.0", "pci:0000:3b:00.0"});
+    CHECK(two.plan.warnings.size() == 1);
 
     Host mig;
     auto& a100 = mig.t4_host("0000:41:00.0", 0);
@@ -219,11 +289,48 @@ TEST_CASE("host-driver GPUs get their real nodes; MIG instances are units") {
     a100.name = "GA100 [A100 PCIe 40GB]";
     a100.mig = {MigInstance{1, 12, {{0, 13}}}, MigInstance{2, 21, {{0, 22}}}};
     for (unsigned m : {12u, 13u, 21u, 22u}) mig.node(nvidia_cap_path(m), 509, m, 0444);
-    auto held = plan(mig, gpus({"nvidia.com/GA100_A100_PCIe_40GB"}), {}, {"gpu:0000:41:00.0/gi1"});
+    auto held = plan(mig, gpus({"nvidia.com/GA100_A100_PCIe_40GB"}), {}, {"gpu:0000:41:00.0/gi1"}, {}, HostGpuNodes::Give);
     CHECK(held.messages.empty());
     CHECK(device_paths(held.plan) == std::vector<std::string>{"/dev/nvidia0", "/dev/nvidia-caps/nvidia-cap21",
                                                               "/dev/nvidia-caps/nvidia-cap22", "/dev/nvidiactl"});
     CHECK(held.plan.claimed_units == std::vector<std::string>{"gpu:0000:41:00.0/gi2"});
+    // The hook gives neither the GPU nor its MIG instances.
+    CHECK(plan(mig, gpus({"nvidia.com/GA100_A100_PCIe_40GB"})).messages.size() == 1);
+}
+
+TEST_CASE("entries of one resource name get PCI functions or mediated devices, not both") {
+    // virt-launcher pops PCI_RESOURCE_<NAME>, then MDEV_PCI_RESOURCE_<NAME>, for
+    // every entry of the name: one entry would get two <hostdev>s with one alias.
+    Host host;
+    host.t4("0000:3b:00.0", 42);
+    MediatedDevice m;
+    m.uuid = "3e6f8a8c-5b5a-4d7e-9d34-2f6d3c9b2a11";
+    m.type_name = "GRID T4-1Q";
+    m.parent = "0000:86:00.0";
+    m.iommu_group = 100;
+    host.inv.mdevs.push_back(m);
+    host.node(vfio_group_path(100), 243, 9);
+    HookConfig config = t4_config();
+    config.mediated_devices.push_back({"GRID T4-1Q", "nvidia.com/TU104GL_Tesla_T4"});
+    const std::string t4 = "nvidia.com/TU104GL_Tesla_T4";
+
+    auto one = plan(host, gpus({t4}), config);
+    CHECK(one.messages.empty());
+    CHECK(one.plan.claimed_units == std::vector<std::string>{"pci:0000:3b:00.0"});
+    CHECK(env_of(one.plan, "MDEV_PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4") == "<unset>");
+
+    // The mdev this container held before wins, and the PCI function stays out.
+    auto kept = plan(host, gpus({t4}), config, {}, {"mdev:" + m.uuid});
+    CHECK(kept.plan.claimed_units == std::vector<std::string>{"mdev:" + m.uuid});
+    CHECK(env_of(kept.plan, "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4") == "<unset>");
+
+    auto two = plan(host, gpus({t4, t4}), config);
+    REQUIRE(two.messages.size() == 1);
+    CHECK(two.messages[0] ==
+          "env STANDALONE_VMI:/spec/domain/devices/gpus/1/deviceName: the VM asks for 2 'nvidia.com/TU104GL_Tesla_T4' "
+          "and the host has 1 usable (given to gpus[0] gpu1): mdev 3e6f8a8c-5b5a-4d7e-9d34-2f6d3c9b2a11 is not used: "
+          "the entries of 'nvidia.com/TU104GL_Tesla_T4' get PCI functions, and virt-launcher cannot take both kinds "
+          "for one resource name; give the mediated devices a resourceName of their own in permittedHostDevices");
 }
 
 TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
@@ -235,6 +342,7 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
         HookConfig config;
         std::set<std::string> unavailable;
         std::string expected;
+        HostGpuNodes host_gpus = HostGpuNodes::Refuse;  ///< Give: as --mount-devices plans
     };
     Host one_t4;
     one_t4.t4("0000:3b:00.0", 42);
@@ -261,6 +369,12 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
     no_vfio_container.inv.nodes.erase("/dev/vfio/vfio");
     Host empty;
     empty.inv.complete = true;
+    Host nvidia_only;
+    nvidia_only.t4_host("0000:65:00.0", 3).iommu_group = 65;
+    nvidia_only.inv.complete = true;
+    Host amdgpu;
+    amdgpu.function("0000:0c:00.0", 0x1002, 0x73bf, 0x0300, "amdgpu", 14);
+    amdgpu.inv.groups[14] = IommuGroup{14, {{"0000:0c:00.0", "amdgpu"}, {"0000:0c:00.1", "snd_hda_intel"}}};
     Host mig_cap_missing;
     auto& a100 = mig_cap_missing.t4_host("0000:41:00.0", 0);
     a100.mig = {MigInstance{1, 12, {{0, 13}}}};
@@ -283,38 +397,50 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
          "that holds it, or give this VM another device"},
         {"wrong driver", nouveau, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' "
-         "and the host has 0 usable: 0000:3b:00.0 is on nouveau, not vfio-pci; bind it to vfio-pci: modprobe "
+         "and the host has 0 usable: 0000:3b:00.0 is on nouveau instead of vfio-pci; virt-launcher attaches a GPU "
+         "only from PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a PCI function on vfio-pci) or "
+         "MDEV_PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a mediated device), never one on its host driver; bind "
+         "0000:3b:00.0 to vfio-pci: driverctl set-override 0000:3b:00.0 vfio-pci, or without driverctl: modprobe "
          "vfio-pci; echo vfio-pci > /sys/bus/pci/devices/0000:3b:00.0/driver_override; echo 0000:3b:00.0 > "
          "/sys/bus/pci/drivers/nouveau/unbind; echo 0000:3b:00.0 > /sys/bus/pci/drivers_probe"},
         {"no driver", unbound, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' "
-         "and the host has 0 usable: 0000:3b:00.0 is on no driver, not vfio-pci; bind it to vfio-pci: modprobe "
+         "and the host has 0 usable: 0000:3b:00.0 has no driver instead of vfio-pci; virt-launcher attaches a GPU "
+         "only from PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a PCI function on vfio-pci) or "
+         "MDEV_PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a mediated device), never one on its host driver; bind "
+         "0000:3b:00.0 to vfio-pci: driverctl set-override 0000:3b:00.0 vfio-pci, or without driverctl: modprobe "
          "vfio-pci; echo vfio-pci > /sys/bus/pci/devices/0000:3b:00.0/driver_override; echo 0000:3b:00.0 > "
          "/sys/bus/pci/drivers_probe"},
         {"IOMMU off", iommu_off, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' "
          "and the host has 0 usable: 0000:3b:00.0 is on no driver and has no IOMMU group: the host's IOMMU is off "
-         "(/sys/kernel/iommu_groups is empty); enable VT-d or AMD-Vi in the firmware, boot with intel_iommu=on (or "
-         "amd_iommu=on), then bind the device to vfio-pci"},
+         "(/sys/kernel/iommu_groups is empty); virt-launcher attaches a GPU only from "
+         "PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a PCI function on vfio-pci) or "
+         "MDEV_PCI_RESOURCE_NVIDIA_COM_TU104GL_TESLA_T4 (a mediated device), never one on its host driver; enable VT-d "
+         "or AMD-Vi in the firmware, boot with intel_iommu=on (or amd_iommu=on), then bind 0000:3b:00.0 to vfio-pci "
+         "(driverctl set-override 0000:3b:00.0 vfio-pci)"},
         {"group not viable", shared_group, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' "
          "and the host has 0 usable: 0000:01:00.0 shares IOMMU group 14 with 0000:01:00.1, which is on "
-         "snd_hda_intel; every device of a group must be on vfio-pci (or pci-stub, or no driver); bind it to "
-         "vfio-pci: modprobe vfio-pci; echo vfio-pci > /sys/bus/pci/devices/0000:01:00.1/driver_override; echo "
-         "0000:01:00.1 > /sys/bus/pci/drivers/snd_hda_intel/unbind; echo 0000:01:00.1 > /sys/bus/pci/drivers_probe"},
+         "snd_hda_intel; every device of a group must be on vfio-pci (or pci-stub, or no driver); bind 0000:01:00.1 "
+         "to vfio-pci: driverctl set-override 0000:01:00.1 vfio-pci, or without driverctl: modprobe vfio-pci; echo "
+         "vfio-pci > /sys/bus/pci/devices/0000:01:00.1/driver_override; echo 0000:01:00.1 > "
+         "/sys/bus/pci/drivers/snd_hda_intel/unbind; echo 0000:01:00.1 > /sys/bus/pci/drivers_probe"},
         {"group node missing", no_group_node, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/TU104GL_Tesla_T4' "
          "and the host has 0 usable: 0000:3b:00.0 needs /dev/vfio/42, which the host does not have; check that "
          "vfio-pci created the group node (ls -l /dev/vfio; udevadm trigger)"},
-        {"stale NVIDIA node", stale_minor, gpus({"nvidia.com/gpu"}), {}, {},
+        {"--mount-devices: a stale NVIDIA node", stale_minor, gpus({"nvidia.com/gpu"}), {}, {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/gpu' and the host "
          "has 0 usable: 0000:65:00.0 needs /dev/nvidia3 as c 195:3, but it is c 195:1; create it with nvidia-modprobe "
-         "-c 3 (or mknod -m 666 /dev/nvidia3 c 195 3)"},
-        {"a MIG instance without its cap node", mig_cap_missing, gpus({"nvidia.com/gpu"}), {}, {},
+         "-c 3 (or mknod -m 666 /dev/nvidia3 c 195 3)",
+         HostGpuNodes::Give},
+        {"--mount-devices: a MIG instance without its cap node", mig_cap_missing, gpus({"nvidia.com/gpu"}), {}, {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'nvidia.com/gpu' and the host "
          "has 0 usable: 0000:41:00.0 MIG gi1 needs /dev/nvidia-caps/nvidia-cap13, which the host does not have; create "
          "the cap nodes: nvidia-modprobe -f /proc/driver/nvidia/capabilities/gpu0/mig/gi1/access, and likewise for "
-         "each /proc/driver/nvidia/capabilities/gpu0/mig/gi1/ci*/access"},
+         "each /proc/driver/nvidia/capabilities/gpu0/mig/gi1/ci*/access",
+         HostGpuNodes::Give},
         {"no VFIO container node", no_vfio_container, gpus({t4}), t4_config(), {},
          "/dev/vfio/vfio: the host has no /dev/vfio/vfio, which the VFIO container for gpus[0] gpu1 needs; load VFIO: "
          "modprobe vfio-pci"},
@@ -332,10 +458,27 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
          "'nvidia.com/GP102GL_Tesla_P40' (NVIDIA devices named GP102GL_Tesla_P40 (vendor table)); NVIDIA GPUs on the "
          "host: nvidia.com/TU104GL_TESLA_T4 0000:3b:00.0 (vfio-pci); use one of the names above, or nvidia.com/gpu "
          "for any NVIDIA GPU"},
+        {"an NVIDIA name, and the host's NVIDIA GPU is on nvidia", nvidia_only, gpus({"nvidia.com/GP102GL_Tesla_P40"}),
+         {}, {},
+         "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no host device is "
+         "'nvidia.com/GP102GL_Tesla_P40' (NVIDIA devices named GP102GL_Tesla_P40 (vendor table)); NVIDIA GPUs on the "
+         "host: nvidia.com/TU104GL_TESLA_T4 0000:65:00.0 (nvidia); use one of the names above, or nvidia.com/gpu for "
+         "any NVIDIA GPU; virt-launcher attaches a GPU only on vfio-pci: bind 0000:65:00.0 to vfio-pci: driverctl "
+         "set-override 0000:65:00.0 vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci > "
+         "/sys/bus/pci/devices/0000:65:00.0/driver_override; echo 0000:65:00.0 > /sys/bus/pci/drivers/nvidia/unbind; "
+         "echo 0000:65:00.0 > /sys/bus/pci/drivers_probe"},
+        {"any GPU (vendor table), and the host's is on amdgpu", amdgpu, gpus({"example.com/gpu"}), {}, {},
+         "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: the VM asks for 1 'example.com/gpu' and the host "
+         "has 0 usable: 0000:0c:00.0 is on amdgpu instead of vfio-pci; virt-launcher attaches a GPU only from "
+         "PCI_RESOURCE_EXAMPLE_COM_GPU (a PCI function on vfio-pci) or MDEV_PCI_RESOURCE_EXAMPLE_COM_GPU (a mediated "
+         "device), never one on its host driver; bind 0000:0c:00.0 to vfio-pci: driverctl set-override 0000:0c:00.0 "
+         "vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci > "
+         "/sys/bus/pci/devices/0000:0c:00.0/driver_override; echo 0000:0c:00.0 > /sys/bus/pci/drivers/amdgpu/unbind; "
+         "echo 0000:0c:00.0 > /sys/bus/pci/drivers_probe; then the same for 0000:0c:00.1 (on snd_hda_intel), in its "
+         "IOMMU group"},
         {"no GPU of the vendor", empty, gpus({"amd.com/gpu"}), {}, {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no host device is 'amd.com/gpu' (any AMD GPU "
-         "(vendor table)); the host has no GPU; install the GPU's driver or bind the GPU to vfio-pci, or name "
-         "another GPU"},
+         "(vendor table)); the host has no GPU; remove the entry, or run the VM on a host that has such a GPU"},
         {"no device of the selector", empty, gpus({t4}), t4_config(), {},
          "env STANDALONE_VMI:/spec/domain/devices/gpus/0/deviceName: no host device is 'nvidia.com/TU104GL_Tesla_T4' "
          "(pciVendorSelector 10de:1eb8); the host has no device of vendor 10de; check pciVendorSelector against "
@@ -357,7 +500,7 @@ TEST_CASE("refusals say what the VM asked, what the host has and what to do") {
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);
-        auto out = plan(c.host, c.devices, c.config, c.unavailable);
+        auto out = plan(c.host, c.devices, c.config, c.unavailable, {}, c.host_gpus);
         REQUIRE(out.messages.size() == 1);
         CHECK(out.messages[0] == c.expected);
         CHECK(std::any_of(out.plan.rows.begin(), out.plan.rows.end(),
@@ -441,6 +584,11 @@ TEST_CASE("the discovery query follows the requests") {
     auto any = query_for(gpus({"amd.com/gpu"}), {});
     CHECK(any.vendors == std::set<std::uint16_t>{0x1002});
     CHECK_FALSE(any.names);
+    // The hook's candidates are on vfio-pci; GPUs on their host drivers only for --mount-devices.
+    CHECK_FALSE(any.host_gpus);
+    auto vm = vmi(gpus({"amd.com/gpu"}));
+    CHECK(passthrough_query(read_device_requests(vm, "x"), {}, HostGpuNodes::Give).host_gpus);
+    CHECK_FALSE(passthrough_query(read_device_requests(vm, "x"), t4_config(), HostGpuNodes::Give).host_gpus);  // no scan
 
     auto none = query_for(Json::object(), {});
     CHECK_FALSE(none.pci);

@@ -3,6 +3,7 @@
 // every flag, the input forms, and what reaches stdout and stderr.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -213,6 +214,34 @@ TEST_CASE("--mount-devices gives a GPU's VFIO nodes and PCI_RESOURCE_* as the ho
     check_error(convert({"vms/gpu-t4.yaml", "--mount-devices", "--hook-config=missing.yaml"}),
                 "kubevirt-vm-to-pod: error: --mount-devices: reading the hook's configuration: missing.yaml: cannot open: "
                 "No such file or directory");
+}
+
+TEST_CASE("--mount-devices keeps a host-driver GPU's vendor-table nodes, and warns that virt-launcher will not attach it") {
+    if (!FakeRoot::can_mknod()) {
+        MESSAGE("skipped: making device nodes needs root");
+        return;
+    }
+    FixtureRoot root("nvidia-two-gpus");  // two T4 on the nvidia driver, Device Minors 0 and 3
+    auto r = convert({"vms/gpu-nvidia-two.yaml", "--mount-devices", "--host-root=" + root.path(), "--hook-config=/dev/null"});
+    REQUIRE(r.status == 0);
+    Json pod = pod_of(r);
+    std::vector<std::string> mounted;
+    for (const auto& m : compute(pod)["volumeMounts"])
+        if (m["mountPath"].get<std::string>().rfind("/dev/nvidia", 0) == 0) mounted.push_back(m["mountPath"]);
+    CHECK(mounted == std::vector<std::string>{"/dev/nvidia0", "/dev/nvidia3", "/dev/nvidiactl", "/dev/nvidia-uvm",
+                                              "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"});
+    CHECK(named(compute(pod)["env"], "PCI_RESOURCE_NVIDIA_COM_GPU").is_null());
+    auto err = lines(r.err);
+    for (const char* gpu : {"gpus[0] gpu1 nvidia.com/GPU: 0000:17:00.0", "gpus[1] gpu2 nvidia.com/GPU: 0000:65:00.0"}) {
+        std::string bdf = std::string(gpu).substr(std::string(gpu).size() - 12);
+        std::string warning = "kubevirt-vm-to-pod: warning: --mount-devices: " + std::string(gpu) +
+                              " is on its host driver nvidia: its nodes are in the Pod, but virt-launcher will not attach "
+                              "a GPU on its host driver and refuses to start the VM; it needs the GPU bound to vfio-pci "
+                              "and its address in PCI_RESOURCE_NVIDIA_COM_GPU (driverctl set-override " + bdf +
+                              " vfio-pci, then convert again)";
+        CAPTURE(warning);
+        CHECK(std::count(err.begin(), err.end(), warning) == 1);
+    }
 }
 
 TEST_CASE("--add-console-proxy, --proxy-image, --proxy-port") {

@@ -49,6 +49,12 @@ struct DevicePlan {
     std::vector<std::string> claimed_units;
     /// Why the planner chose what it chose among several (topology).
     std::vector<std::string> notes;
+    /// What virt-launcher makes of each gpus[] and hostDevices[] entry: the
+    /// <hostdev> it builds from the env, or why it would have none.
+    std::vector<std::string> launcher;
+    /// Devices given that virt-launcher will not attach (a GPU on its host
+    /// driver, --mount-devices only): one sentence each, for stderr.
+    std::vector<std::string> warnings;
 
     bool ok() const { return refusals.empty(); }
 

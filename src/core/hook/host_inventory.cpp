@@ -28,6 +28,8 @@ const HostNode* HostInventory::node(const std::string& path) const {
     return it != nodes.end() && it->second ? &*it->second : nullptr;
 }
 
+bool is_drm_gpu_driver(std::string_view driver) { return driver == "amdgpu" || driver == "i915" || driver == "xe"; }
+
 std::string vfio_group_path(unsigned group) { return "/dev/vfio/" + std::to_string(group); }
 std::string vfio_cdev_path(const std::string& cdev) { return "/dev/vfio/devices/" + cdev; }
 std::string nvidia_gpu_path(unsigned minor) { return "/dev/nvidia" + std::to_string(minor); }
@@ -55,7 +57,7 @@ std::vector<std::string> node_paths_to_inspect(const HostInventory& inventory) {
                     if (minor) paths.insert(nvidia_cap_path(*minor));
             }
         }
-        if (f.driver == "amdgpu") amd = true;
+        if (f.driver == "amdgpu" && !f.drm.empty()) amd = true;
         if (f.driver != "nvidia")
             for (const auto& drm : f.drm) paths.insert(drm_path(drm.name));
     }

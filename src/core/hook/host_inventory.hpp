@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hook/device_plan.hpp"
@@ -88,6 +89,9 @@ struct InventoryQuery {
     bool names = false;          ///< look up pci.ids names
     bool complete = false;       ///< every function, whatever its driver (error path, plan)
     bool any_display = false;    ///< every display-class function matches
+    /// GPUs on their host drivers as candidates, with their DRM, NVIDIA and
+    /// MIG facts (--mount-devices); the hook leaves them to the complete scan.
+    bool host_gpus = false;
     std::set<std::uint16_t> vendors;   ///< every function of these vendors matches
     std::set<std::uint32_t> ids;       ///< vendor << 16 | device
 
@@ -95,9 +99,15 @@ struct InventoryQuery {
     bool matches(std::uint16_t vendor, std::uint16_t device, std::uint16_t device_class) const;
 };
 
-/// The PCI drivers whose bound functions the planner can use; candidates are
-/// enumerated from /sys/bus/pci/drivers/<driver>/ for each.
-inline constexpr const char* kUsableDrivers[] = {"vfio-pci", "nvidia", "amdgpu", "i915", "xe"};
+/// The PCI driver whose bound functions the hook can give a VM (virt-launcher
+/// attaches a PCI function only on it); candidates are enumerated from
+/// /sys/bus/pci/drivers/vfio-pci/.
+inline constexpr const char* kVfioDriver = "vfio-pci";
+/// GPU host drivers whose nodes --mount-devices gives (GPU-SUPPORT.md's
+/// vendor table), enumerated only for InventoryQuery::host_gpus.
+inline constexpr const char* kHostGpuDrivers[] = {"nvidia", "amdgpu", "i915", "xe"};
+/// amdgpu, i915, xe: the host drivers whose GPUs have DRM nodes.
+bool is_drm_gpu_driver(std::string_view driver);
 
 struct HostInventory {
     bool complete = false;  ///< functions holds every matching function, not only bound ones

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/hook/resource_names.hpp"
 #include "core/text.hpp"
 
 namespace kvpod::hook {
@@ -51,17 +52,42 @@ std::string mdev_what_exists(const HostInventory& inv) {
     return out;
 }
 
+/// The GPUs the no-match message lists for a vendor-table name.
+bool listed_gpu(const Resolution& r, const PciFunction& f) {
+    if (!f.is_display()) return false;
+    return r.vendor != GpuVendor::Nvidia || f.vendor == vendor_pci_id(GpuVendor::Nvidia);
+}
+
+/// The first listed GPU, when none of them is on vfio-pci.
+const PciFunction* first_listed_off_vfio(const Resolution& r, const HostInventory& inv) {
+    const PciFunction* first = nullptr;
+    for (const auto& f : inv.functions) {
+        if (!listed_gpu(r, f)) continue;
+        if (f.driver == kVfioDriver) return nullptr;
+        if (!first) first = &f;
+    }
+    return first;
+}
+
 std::string gpus_what_exists(const Resolution& r, const HostInventory& inv) {
     std::vector<std::string> gpus;
     for (const auto& f : inv.functions) {
-        if (!f.is_display()) continue;
-        if (r.vendor == GpuVendor::Nvidia && f.vendor == vendor_pci_id(GpuVendor::Nvidia))
-            gpus.push_back(nvidia_resource_of(f) + " " + f.bdf() + " (" + on_driver(f) + ")");
-        else if (r.vendor != GpuVendor::Nvidia)
-            gpus.push_back(f.bdf() + " " + f.ids() + " (" + on_driver(f) + ")");
+        if (!listed_gpu(r, f)) continue;
+        if (r.vendor == GpuVendor::Nvidia) gpus.push_back(nvidia_resource_of(f) + " " + f.bdf() + " (" + on_driver(f) + ")");
+        else gpus.push_back(f.bdf() + " " + f.ids() + " (" + on_driver(f) + ")");
     }
     if (gpus.empty()) return "the host has no " + std::string(r.vendor == GpuVendor::Nvidia ? "NVIDIA " : "") + "GPU";
     return std::string(r.vendor == GpuVendor::Nvidia ? "NVIDIA GPUs" : "GPUs") + " on the host: " + bounded_list(gpus);
+}
+
+/// What virt-launcher attaches for `request`'s resource, after "attaches":
+/// "a GPU only from PCI_RESOURCE_<NAME> (a PCI function on vfio-pci) or
+/// MDEV_PCI_RESOURCE_<NAME> (a mediated device), never one on its host driver".
+std::string attach_rule(const DeviceRequest& request, const std::string& resource) {
+    bool gpu = request.list == RequestList::Gpus;
+    return std::string(gpu ? "a GPU" : "a host device") + " only from " + resource_env_name(kPciResourcePrefix, resource) +
+           " (a PCI function on vfio-pci) or " + resource_env_name(kMdevResourcePrefix, resource) +
+           " (a mediated device), never one on its host driver";
 }
 
 }  // namespace
@@ -89,9 +115,13 @@ Error no_match_error(const DeviceRequest& request, const Resolution& r, const Ho
     }
     std::string found = gpus_what_exists(r, inv);
     bool listed = !text::starts_with(found, "the host has no");
-    std::string fix = r.vendor == GpuVendor::Nvidia && !r.model.empty() && listed
+    std::string fix = !listed ? "remove the entry, or run the VM on a host that has such a GPU"
+                      : r.vendor == GpuVendor::Nvidia && !r.model.empty()
                           ? "use one of the names above, or nvidia.com/gpu for any NVIDIA GPU"
-                          : "install the GPU's driver or bind the GPU to vfio-pci, or name another GPU";
+                          : "name one of the GPUs above";
+    // A name that matches only helps once the GPU is on vfio-pci.
+    if (const PciFunction* gpu = first_listed_off_vfio(r, inv))
+        fix += "; virt-launcher attaches a GPU only on vfio-pci: " + vfio_fix(*gpu, inv);
     return Error(what + found, where, fix);
 }
 
@@ -102,13 +132,16 @@ Error shortage_error(const DeviceRequest& request, const Resolution& r, const Ca
     if (!given.empty()) what += " (given to " + given + ")";
     std::vector<std::string> details;
     std::string fix;
+    bool off_vfio = false;
     for (const auto* list : {&c.unusable, &c.busy}) {
         for (const auto& u : *list) {
             details.push_back(u.subject + " " + u.why);
             if (fix.empty()) fix = u.fix;
+            off_vfio = off_vfio || u.off_vfio;
         }
     }
     if (!details.empty()) what += ": " + bounded_list(details);
+    if (off_vfio) what += "; virt-launcher attaches " + attach_rule(request, r.resource);
     if (fix.empty()) fix = "remove the extra entries, or add devices to the host";
     return Error(what, request.where + "/deviceName", fix);
 }

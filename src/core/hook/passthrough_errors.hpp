@@ -18,8 +18,9 @@ namespace kvpod::hook {
 Error no_match_error(const DeviceRequest& request, const Resolution& resolution, const HostInventory& inventory);
 
 /// `wanted` entries ask for the resource, `candidates.usable` can serve fewer:
-/// names the devices that cannot and the first fix. `given` names who got
-/// the usable ones ("gpus[0] gpu1").
+/// names the devices that cannot and the first fix, and what virt-launcher
+/// attaches when one is on a driver other than vfio-pci. `given` names who
+/// got the usable ones ("gpus[0] gpu1").
 Error shortage_error(const DeviceRequest& request, const Resolution& resolution, const Candidates& candidates,
                      std::size_t wanted, const std::string& given);
 

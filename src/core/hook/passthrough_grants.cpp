@@ -93,6 +93,13 @@ PlanRow GrantBuilder::grant(const DeviceRequest& request, const Resolution& reso
         }
         via = f.driver + " (host driver)";
         why = device_label(f) + " by " + resolution.describe() + located(unit);
+        // Only --mount-devices gets here: the hook refuses such a GPU.
+        plan_.warnings.push_back(request.label() + " " + request.device_name + ": " + unit.subject() +
+                                 " is on its host driver " + f.driver +
+                                 ": its nodes are in the Pod, but virt-launcher will not attach a GPU on its host "
+                                 "driver and refuses to start the VM; it needs the GPU bound to vfio-pci and its "
+                                 "address in " + resource_env_name(kPciResourcePrefix, resolution.resource) +
+                                 " (driverctl set-override " + f.bdf() + " vfio-pci, then convert again)");
         break;
     }
     }

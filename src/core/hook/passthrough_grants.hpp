@@ -17,7 +17,8 @@
 namespace kvpod::hook {
 
 /// Turns chosen units into nodes, env and rlimits, and adds the nodes they
-/// share (the VFIO container, NVIDIA's control nodes, /dev/kfd) once.
+/// share (the VFIO container; for --mount-devices' host-driver GPUs NVIDIA's
+/// control nodes and /dev/kfd) once.
 class GrantBuilder {
 public:
     GrantBuilder(const HostInventory& inventory, std::uint32_t owner, DevicePlan& plan)

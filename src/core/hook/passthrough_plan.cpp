@@ -2,12 +2,14 @@
 #include "core/hook/passthrough_plan.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 
 #include "core/hook/passthrough_errors.hpp"
 #include "core/hook/passthrough_grants.hpp"
 #include "core/hook/resolution.hpp"
+#include "core/hook/resource_names.hpp"
 #include "core/hook/topology.hpp"
 #include "core/hook/units.hpp"
 #include "core/text.hpp"
@@ -65,12 +67,61 @@ std::vector<ResourceGroup> group_requests(const std::vector<DeviceRequest>& requ
     return groups;
 }
 
+/// --mount-devices: GPUs on their host drivers only where the devices
+/// virt-launcher can attach are too few.
+void prefer_attachable(Candidates& c, std::size_t wanted) {
+    auto host_gpu = [](const Unit& u) { return u.mode == UnitMode::HostGpu; };
+    auto attachable = static_cast<std::size_t>(std::count_if(c.usable.begin(), c.usable.end(), std::not_fn(host_gpu)));
+    if (attachable >= wanted) std::erase_if(c.usable, host_gpu);
+}
+
+/// virt-launcher pops PCI_RESOURCE_<NAME> and then MDEV_PCI_RESOURCE_<NAME>
+/// for every entry of a name, so entries of one name get PCI functions or
+/// mediated devices, never both: the kind this container held, else the kind
+/// that serves every entry (PCI first), else the more numerous. The others
+/// are reported unusable.
+void one_kind(Candidates& c, const std::string& resource, std::size_t wanted, const std::set<std::string>& preferred) {
+    auto mdev = [](const Unit& u) { return u.mode == UnitMode::Mdev; };
+    auto mdevs = static_cast<std::size_t>(std::count_if(c.usable.begin(), c.usable.end(), mdev));
+    std::size_t pcis = c.usable.size() - mdevs;
+    if (mdevs == 0 || pcis == 0) return;
+    auto held = [&](bool kind) {
+        return std::any_of(c.usable.begin(), c.usable.end(),
+                           [&](const Unit& u) { return mdev(u) == kind && preferred.count(u.key); });
+    };
+    bool keep_mdev = held(true) != held(false) ? held(true) : pcis >= wanted ? false : mdevs >= wanted || mdevs > pcis;
+    std::string kept = keep_mdev ? "mediated devices" : "PCI functions";
+    for (const auto& u : c.usable)
+        if (mdev(u) != keep_mdev)
+            c.unusable.push_back({u.subject(),
+                                  "is not used: the entries of " + text::quoted(resource) + " get " + kept +
+                                      ", and virt-launcher cannot take both kinds for one resource name",
+                                  "give the mediated devices a resourceName of their own in permittedHostDevices", false});
+    std::erase_if(c.usable, [&](const Unit& u) { return mdev(u) != keep_mdev; });
+}
+
+/// What virt-launcher makes of `request` given `unit` (nullptr: nothing).
+std::string launcher_line(const DeviceRequest& request, const std::string& resource, const Unit* unit) {
+    std::string head = row_request(request) + ": ";
+    if (unit && unit->mode == UnitMode::Vfio)
+        return head + "a <hostdev> for PCI " + unit->function->bdf() + " from " +
+               resource_env_name(kPciResourcePrefix, resource);
+    if (unit && unit->mode == UnitMode::Mdev)
+        return head + "a <hostdev> for mdev " + unit->mdev->uuid + " from " +
+               resource_env_name(kMdevResourcePrefix, resource);
+    return head + "no <hostdev>: it needs a PCI function on vfio-pci in " + resource_env_name(kPciResourcePrefix, resource) +
+           " or a mediated device in " + resource_env_name(kMdevResourcePrefix, resource) +
+           ", and refuses to start the VM without one";
+}
+
 }  // namespace
 
-InventoryQuery passthrough_query(const std::vector<DeviceRequest>& requests, const HookConfig& config) {
+InventoryQuery passthrough_query(const std::vector<DeviceRequest>& requests, const HookConfig& config,
+                                 HostGpuNodes host_gpus) {
     InventoryQuery query;
     std::map<std::size_t, Error> refused;
     for (const auto& group : group_requests(requests, config, refused)) add_to_query(group.resolution, query);
+    query.host_gpus = host_gpus == HostGpuNodes::Give && query.pci;
     return query;
 }
 
@@ -80,12 +131,17 @@ void plan_passthrough(const std::vector<DeviceRequest>& requests, const Passthro
     auto groups = group_requests(requests, context.config, refused);
 
     GrantBuilder grants(context.inventory, context.owner, plan);
-    std::map<const DeviceRequest*, std::pair<PlanRow, std::string>> granted;  // row, unit key
+    struct Granted {
+        PlanRow row;
+        std::string key;
+        std::string launcher;
+    };
+    std::map<const DeviceRequest*, Granted> granted;
     std::map<std::string, std::string> taken;  // unit key → the entry that got it
     std::optional<int> numa_hint;
     for (const auto& group : groups) {
         const Resolution& resolution = group.resolution;
-        Candidates candidates = find_candidates(resolution, context.inventory, context.unavailable);
+        Candidates candidates = find_candidates(resolution, context.inventory, context.unavailable, context.host_gpus);
         // Two resource names can stand for the same device: one entry gets it.
         std::vector<std::string> given;
         std::erase_if(candidates.usable, [&](const Unit& u) {
@@ -94,6 +150,8 @@ void plan_passthrough(const std::vector<DeviceRequest>& requests, const Passthro
             given.push_back(holder->second);
             return true;
         });
+        if (context.host_gpus == HostGpuNodes::Give) prefer_attachable(candidates, group.entries.size());
+        one_kind(candidates, resolution.resource, group.entries.size(), context.preferred);
         TopologyChoice choice = choose_units(candidates.usable, group.entries.size(), context.preferred, numa_hint);
         if (!numa_hint && !choice.picked.empty() && candidates.usable[choice.picked.front()].numa_node >= 0)
             numa_hint = candidates.usable[choice.picked.front()].numa_node;
@@ -104,7 +162,8 @@ void plan_passthrough(const std::vector<DeviceRequest>& requests, const Passthro
             std::size_t index = static_cast<std::size_t>(&request - requests.data());
             if (k < choice.picked.size()) {
                 const Unit& unit = candidates.usable[choice.picked[k]];
-                granted.emplace(&request, std::pair(grants.grant(request, resolution, unit), unit.key));
+                granted.emplace(&request, Granted{grants.grant(request, resolution, unit), unit.key,
+                                                  launcher_line(request, resolution.resource, &unit)});
                 taken.emplace(unit.key, request.label());
                 given.push_back(request.label());
                 continue;
@@ -121,9 +180,13 @@ void plan_passthrough(const std::vector<DeviceRequest>& requests, const Passthro
             plan.rows.push_back({row_request(requests[i]), "", RowStatus::Refused, r->second.what_failed(),
                                  r->second.remedy()});
             plan.refusals.push_back(r->second);
+            // A malformed entry names no resource virt-launcher could look up.
+            if (!requests[i].problem)
+                plan.launcher.push_back(launcher_line(requests[i], requests[i].device_name, nullptr));
         } else if (auto g = granted.find(&requests[i]); g != granted.end()) {
-            plan.rows.push_back(g->second.first);
-            plan.claimed_units.push_back(g->second.second);
+            plan.rows.push_back(g->second.row);
+            plan.claimed_units.push_back(g->second.key);
+            plan.launcher.push_back(g->second.launcher);
         }
     }
     grants.finish(context.vmi_spec);

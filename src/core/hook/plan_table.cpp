@@ -67,6 +67,7 @@ std::string render_plan(const PlanHeader& header, const HookConfig& config, cons
         out += "\n" + title + ":\n";
         for (const auto& item : items) out += "  " + text::one_line(item) + "\n";
     };
+    section("virt-launcher", plan.launcher);
     std::vector<std::string> env;
     for (const auto& [name, value] : plan.patch.env) env.push_back(name + "=" + value);
     section("env", env);

@@ -23,8 +23,9 @@ std::string describe_resolution(const HookConfig& config);
 /// True when every row is granted: the plan mode's exit status 0.
 bool fully_granted(const DevicePlan& plan);
 
-/// The header, the STATUS/REQUEST/GRANT/WHY table, env, rlimits, claimed
-/// units, topology notes, fixes and the verdict, ending with a newline.
+/// The header, the STATUS/REQUEST/GRANT/WHY table, what virt-launcher would
+/// attach for each GPU and host device, env, rlimits, claimed units,
+/// topology notes, fixes and the verdict, ending with a newline.
 std::string render_plan(const PlanHeader& header, const HookConfig& config, const DevicePlan& plan);
 
 }  // namespace kvpod::hook

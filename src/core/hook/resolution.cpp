@@ -16,9 +16,6 @@ std::uint32_t selector_ids(const std::string& selector) {
     return static_cast<std::uint32_t>(vendor << 16 | device);
 }
 
-/// The host-driver modes that have DRM nodes the generic entry can give.
-bool drm_driver(const std::string& driver) { return driver == "amdgpu" || driver == "i915" || driver == "xe"; }
-
 std::string configured_names(const HookConfig& config) {
     std::vector<std::string> names;
     auto add = [&](const std::string& n) {
@@ -39,7 +36,7 @@ std::string Resolution::describe() const {
         return text::join(parts, ", ");
     }
     if (vendor == GpuVendor::Nvidia && !model.empty()) return "NVIDIA devices named " + model + " (vendor table)";
-    if (vendor == GpuVendor::Other) return "any GPU with DRM nodes (vendor table)";
+    if (vendor == GpuVendor::Other) return "any GPU on vfio-pci, amdgpu, i915 or xe (vendor table)";
     return "any " + std::string(vendor_label(vendor)) + " GPU (vendor table)";
 }
 
@@ -113,7 +110,9 @@ bool function_matches(const Resolution& r, const PciFunction& f) {
         return std::any_of(r.pci.begin(), r.pci.end(), [&](const auto& s) { return s.vendor_selector == ids; });
     }
     if (!f.is_display()) return false;
-    if (r.vendor == GpuVendor::Other) return drm_driver(f.driver) && !f.drm.empty();
+    // Any GPU virt-launcher can attach, and those on a DRM host driver, which
+    // the hook refuses with how to bind them (--mount-devices gives their nodes).
+    if (r.vendor == GpuVendor::Other) return f.driver == kVfioDriver || is_drm_gpu_driver(f.driver);
     if (f.vendor != vendor_pci_id(r.vendor)) return false;
     if (r.vendor == GpuVendor::Nvidia && !r.model.empty())
         return iequals(nvidia_resource_of(f), "nvidia.com/" + r.model);

@@ -64,14 +64,15 @@ Unit make_unit(const PciFunction& f, UnitMode mode, std::string key) {
 
 class Classifier {
 public:
-    Classifier(const HostInventory& inv, const std::set<std::string>& unavailable, Candidates& out)
-        : inv_(inv), unavailable_(unavailable), out_(out) {}
+    Classifier(const HostInventory& inv, const std::set<std::string>& unavailable, HostGpuNodes host_gpus,
+               Candidates& out)
+        : inv_(inv), unavailable_(unavailable), host_gpus_(host_gpus), out_(out) {}
 
     void function(const PciFunction& f) {
         if (f.driver == "vfio-pci") return vfio(f);
-        if (f.driver == "nvidia") return nvidia(f);
-        if (f.driver == "amdgpu" || f.driver == "i915" || f.driver == "xe") return drm(f);
-        unbound(f);
+        if (host_gpus_ == HostGpuNodes::Give && f.driver == "nvidia") return nvidia(f);
+        if (host_gpus_ == HostGpuNodes::Give && is_drm_gpu_driver(f.driver)) return drm(f);
+        off_vfio(f);
     }
 
     void mdev(const MediatedDevice& m) {
@@ -106,7 +107,7 @@ private:
                                     "shares IOMMU group " + std::to_string(*f.iommu_group) + " with " + member.bdf +
                                         ", which is on " + member.driver +
                                         "; every device of a group must be on vfio-pci (or pci-stub, or no driver)",
-                                    bind_to_vfio_fix(member.bdf, member.driver));
+                                    bind_to_vfio_fix(member.bdf, member.driver, {}));
             }
         }
         std::string node = vfio_group_path(*f.iommu_group);
@@ -186,17 +187,15 @@ private:
         offer(make_unit(f, UnitMode::HostGpu, "gpu:" + bdf), {});
     }
 
-    void unbound(const PciFunction& f) {
-        std::string bdf = f.bdf();
-        std::string on = f.driver.empty() ? std::string("is on no driver") : "is on " + f.driver;
-        if (!f.iommu_group) {
-            std::string why = on + " and has no IOMMU group";
-            if (inv_.iommu_enabled == false) why += ": the host's IOMMU is off (/sys/kernel/iommu_groups is empty)";
-            return unusable(bdf, why,
-                            "enable VT-d or AMD-Vi in the firmware, boot with intel_iommu=on (or amd_iommu=on), "
-                            "then bind the device to vfio-pci");
-        }
-        unusable(bdf, on + ", not vfio-pci", bind_to_vfio_fix(bdf, f.driver));
+    /// On its host driver or none: virt-launcher has no <hostdev> for it.
+    void off_vfio(const PciFunction& f) {
+        std::string why = !f.iommu_group ? (f.driver.empty() ? std::string("is on no driver") : "is on " + f.driver) +
+                                               " and has no IOMMU group"
+                          : f.driver.empty() ? std::string("has no driver instead of vfio-pci")
+                                             : "is on " + f.driver + " instead of vfio-pci";
+        if (!f.iommu_group && inv_.iommu_enabled == false)
+            why += ": the host's IOMMU is off (/sys/kernel/iommu_groups is empty)";
+        out_.unusable.push_back({f.bdf(), why, vfio_fix(f, inv_), true});
     }
 
     /// Adds `u` as usable, or as busy when it or a unit it excludes is held.
@@ -224,6 +223,7 @@ private:
 
     const HostInventory& inv_;
     const std::set<std::string>& unavailable_;
+    HostGpuNodes host_gpus_;
     Candidates& out_;
 };
 
@@ -236,18 +236,32 @@ std::string Unit::subject() const {
     return out;
 }
 
-std::string bind_to_vfio_fix(const std::string& bdf, const std::string& driver) {
-    std::string out = "bind it to vfio-pci: modprobe vfio-pci; echo vfio-pci > /sys/bus/pci/devices/" + bdf +
-                      "/driver_override; ";
+std::string bind_to_vfio_fix(const std::string& bdf, const std::string& driver, const std::vector<std::string>& others) {
+    std::string out = "bind " + bdf + " to vfio-pci: driverctl set-override " + bdf +
+                      " vfio-pci, or without driverctl: modprobe vfio-pci; echo vfio-pci > /sys/bus/pci/devices/" +
+                      bdf + "/driver_override; ";
     if (!driver.empty()) out += "echo " + bdf + " > /sys/bus/pci/drivers/" + driver + "/unbind; ";
     out += "echo " + bdf + " > /sys/bus/pci/drivers_probe";
+    if (!others.empty()) out += "; then the same for " + text::join(others, ", ") + ", in its IOMMU group";
     return out;
 }
 
+std::string vfio_fix(const PciFunction& f, const HostInventory& inv) {
+    std::string bdf = f.bdf();
+    if (!f.iommu_group)
+        return "enable VT-d or AMD-Vi in the firmware, boot with intel_iommu=on (or amd_iommu=on), then bind " + bdf +
+               " to vfio-pci (driverctl set-override " + bdf + " vfio-pci)";
+    std::vector<std::string> others;
+    if (auto group = inv.groups.find(*f.iommu_group); group != inv.groups.end())
+        for (const auto& member : group->second.members)
+            if (member.bdf != bdf && !group_friendly(member.driver)) others.push_back(member.bdf + " (on " + member.driver + ")");
+    return bind_to_vfio_fix(bdf, f.driver, others);
+}
+
 Candidates find_candidates(const Resolution& resolution, const HostInventory& inventory,
-                           const std::set<std::string>& unavailable) {
+                           const std::set<std::string>& unavailable, HostGpuNodes host_gpus) {
     Candidates out;
-    Classifier classify(inventory, unavailable, out);
+    Classifier classify(inventory, unavailable, host_gpus, out);
     for (const auto& f : inventory.functions)
         if (function_matches(resolution, f)) classify.function(f);
     for (const auto& m : inventory.mdevs)

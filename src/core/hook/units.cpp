@@ -189,12 +189,14 @@ private:
 
     /// On its host driver or none: virt-launcher has no <hostdev> for it.
     void off_vfio(const PciFunction& f) {
-        std::string why = !f.iommu_group ? (f.driver.empty() ? std::string("is on no driver") : "is on " + f.driver) +
-                                               " and has no IOMMU group"
-                          : f.driver.empty() ? std::string("has no driver instead of vfio-pci")
-                                             : "is on " + f.driver + " instead of vfio-pci";
-        if (!f.iommu_group && inv_.iommu_enabled == false)
-            why += ": the host's IOMMU is off (/sys/kernel/iommu_groups is empty)";
+        std::string on = f.driver.empty() ? std::string("is on no driver") : "is on " + f.driver;
+        std::string why;
+        if (!f.iommu_group) {
+            why = on + " and has no IOMMU group";
+            if (inv_.iommu_enabled == false) why += ": the host's IOMMU is off (/sys/kernel/iommu_groups is empty)";
+        } else {
+            why = f.driver.empty() ? std::string("has no driver instead of vfio-pci") : on + " instead of vfio-pci";
+        }
         out_.unusable.push_back({f.bdf(), why, vfio_fix(f, inv_), true});
     }
 

@@ -7,6 +7,7 @@
 
 #include "core/arguments.hpp"
 #include "core/error.hpp"
+#include "core/serial_console.hpp"
 
 namespace kvpod::vm2pod {
 namespace {
@@ -28,6 +29,7 @@ enum Option : int {
     kOptionPodmanVersion,
     kOptionNamespace,
     kOptionPodman,
+    kOptionIdleTimeout,
     kOptionVersion,
     kOptionOutput = 'o',
     kOptionHelp = 'h',
@@ -49,6 +51,7 @@ constexpr option kLongOptions[] = {
     {"output", required_argument, nullptr, kOptionOutput},
     {"namespace", required_argument, nullptr, kOptionNamespace},
     {"podman", required_argument, nullptr, kOptionPodman},
+    {"idle-timeout", required_argument, nullptr, kOptionIdleTimeout},
     {"version", no_argument, nullptr, kOptionVersion},
     {"help", no_argument, nullptr, kOptionHelp},
     {nullptr, 0, nullptr, 0},
@@ -62,7 +65,23 @@ std::string option_name(int id) {
     return "?";
 }
 
-bool is_console_option(int id) { return id == kOptionNamespace || id == kOptionPodman; }
+bool is_console_option(int id) { return id == kOptionNamespace || id == kOptionPodman || id == kOptionIdleTimeout; }
+
+/// Sets what a console option says.
+void apply_console_option(const arguments::Argument& argument, ConsoleOptions& options) {
+    switch (argument.id) {
+    case kOptionNamespace: options.namespace_name = argument.value; break;
+    case kOptionPodman: options.podman = argument.value; break;
+    case kOptionIdleTimeout: {
+        auto ms = console::parse_seconds(argument.value);
+        if (!ms)
+            throw usage_error("--idle-timeout takes seconds from 0 to 86400, with up to three decimals, not '" +
+                              argument.value + "'");
+        options.idle_ms = *ms;
+        break;
+    }
+    }
+}
 
 bool parse_bool(const arguments::Argument& argument) {
     if (!argument.has_value || argument.value == "true") return true;
@@ -101,6 +120,17 @@ void apply_convert_option(const arguments::Argument& argument, CommandOptions& o
     }
 }
 
+/// Milliseconds as the seconds --idle-timeout takes: "2", "0.5".
+std::string seconds_text(int ms) {
+    std::string text = std::to_string(ms / 1000);
+    if (int rest = ms % 1000) {
+        std::string fraction = std::to_string(1000 + rest).substr(1);
+        while (fraction.back() == '0') fraction.pop_back();
+        text += "." + fraction;
+    }
+    return text;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(int argc, char* const* argv, const std::string& default_hook_config) {
@@ -121,7 +151,7 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         line.console.vm = operands[1];
         for (const auto& argument : options) {
             if (!is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is not an option of console");
-            (argument.id == kOptionNamespace ? line.console.namespace_name : line.console.podman) = argument.value;
+            apply_console_option(argument, line.console);
         }
         return line;
     }
@@ -151,8 +181,10 @@ std::string usage(const std::string& default_hook_config) {
            "Usage:\n"
            "  kubevirt-vm-to-pod [OPTIONS] [FILE|-]\n"
            "      Writes the Pod for the VM in FILE (YAML or JSON; - or nothing reads stdin) on stdout.\n"
-           "  kubevirt-vm-to-pod console [--namespace NS] [--podman PODMAN] VM\n"
-           "      Attaches to a running VM's serial console (Ctrl+] detaches).\n"
+           "  kubevirt-vm-to-pod console [--namespace NS] [--podman PODMAN] [--idle-timeout SECONDS] VM\n"
+           "      Attaches to a running VM's serial console. On a terminal, Ctrl+] detaches. With stdin\n"
+           "      not a terminal, relays stdin to the guest, then the guest's output until it has been\n"
+           "      quiet for --idle-timeout. Ends 0 also when the VM stops.\n"
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
@@ -171,8 +203,11 @@ std::string usage(const std::string& default_hook_config) {
            "  --podman-version VERSION  the Podman that plays the Pod; before 5.3, containerDisks become\n"
            "                            image-driver volumes (default " + defaults.podman_version + ")\n"
            "  -o, --output yaml|json    the Pod's format (default " + defaults.output + ")\n"
-           "  --namespace NS            console: the VM's namespace (default " + console.namespace_name + ")\n"
+           "  --namespace NS            console: the VM's namespace, checked against its container's\n"
+           "                            (default: any)\n"
            "  --podman PODMAN           console: the podman command (default " + console.podman + ")\n"
+           "  --idle-timeout SECONDS    console: after stdin ends, how long the guest may be quiet before\n"
+           "                            console ends (default " + seconds_text(console.idle_ms) + ")\n"
            "  --version                 print the version\n"
            "  -h, --help                print this help\n"
            "\n"

@@ -3,30 +3,63 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/serial_console.hpp"
+#include "host/fd.hpp"
+#include "host/run_program.hpp"
+#include "host/serial_console.hpp"
 
 namespace kvpod::vm2pod {
+namespace {
 
-std::vector<std::string> console_command(const ConsoleOptions& options) {
-    std::vector<std::string> argv = {options.podman, "exec", options.terminal ? "-it" : "-i",
-                                     "virt-launcher-" + options.vm + "-compute"};
-    // virt-launcher names the libvirt domain <namespace>_<name>.
-    argv.insert(argv.end(), {"virsh", "console", options.namespace_name + "_" + options.vm});
-    return argv;
+console::ComputeContainer find_compute_container(const ConsoleOptions& options) {
+    host::ProgramOutput inspected;
+    try {
+        inspected = host::run_program(console::inspect_command(options.podman, options.vm));
+    } catch (Error& e) {
+        e.fix("install Podman, or name it with --podman");
+        throw;
+    }
+    if (inspected.exit_status != 0) throw console::inspect_failed(options.vm, inspected.exit_status, inspected.err);
+    auto container = console::parse_inspect(inspected.out, console::compute_container(options.vm));
+    console::check_attachable(container, options.vm, options.namespace_name);
+    return container;
 }
 
-void exec_console(const ConsoleOptions& options) {
-    if (options.vm.empty()) throw Error("no VM named", "console", "give the VM's name: kubevirt-vm-to-pod console VM");
-    auto args = console_command(options);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
-    throw Error(std::string("cannot run ") + options.podman + ": " + std::strerror(errno), "console",
-                "install Podman, or name it with --podman");
+int attach(const ConsoleOptions& options, int socket_fd) {
+    const bool terminal = host::is_terminal(STDIN_FILENO);
+    host::RelaySettings settings{terminal, options.idle_ms};
+    host::RelayResult result;
+    if (terminal) {
+        host::write_stderr(console::connected_line(options.vm));
+        host::RawTerminal raw(STDIN_FILENO);
+        result = host::relay_console(STDIN_FILENO, STDOUT_FILENO, socket_fd, settings);
+    } else {
+        result = host::relay_console(STDIN_FILENO, STDOUT_FILENO, socket_fd, settings);
+    }
+    // A terminal's cursor is wherever the guest left it: the next prompt
+    // starts on a line of its own.
+    if (terminal) host::write_stderr(result.end == host::RelayEnd::console_closed
+                                         ? "\nThe serial console closed: VM " + options.vm + " stopped.\n"
+                                         : std::string("\n"));
+    return result.end == host::RelayEnd::signalled ? 128 + result.signal : 0;
+}
+
+}  // namespace
+
+int run_console(const ConsoleOptions& options) {
+    return with_context("console", [&] {
+        auto container = find_compute_container(options);
+        std::string relative = console::serial_socket_relative(container);
+        auto connection = host::connect_socket_beneath(container.private_dir, relative);
+        if (connection.fd < 0)
+            throw console::socket_error(connection.problem, container.private_dir + "/" + relative, options.vm,
+                                        std::strerror(connection.error_number));
+        host::Fd socket(connection.fd);
+        return attach(options, socket.fd);
+    });
 }
 
 }  // namespace kvpod::vm2pod

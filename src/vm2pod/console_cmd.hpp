@@ -2,26 +2,25 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
-/// `kubevirt-vm-to-pod console VM`, the prior tool's subcommand: the VM's
-/// serial console through virsh in the compute container.
+/// `kubevirt-vm-to-pod console VM`: the VM's serial console. It finds the
+/// compute container with `podman container inspect`, connects from the
+/// host to QEMU's serial socket in the container's private volume, and
+/// relays stdin and stdout to it (core/serial_console.hpp says what it
+/// connects to, host/serial_console.hpp how).
 namespace kvpod::vm2pod {
 
 struct ConsoleOptions {
     std::string vm;
-    std::string namespace_name = "default";
+    std::string namespace_name;  ///< when given, the VM must be of this namespace
     std::string podman = "podman";
-    bool terminal = false;  ///< stdin is a terminal: ask podman exec for one
+    int idle_ms = 2000;  ///< after stdin ends, how long the console may be quiet before console ends
 };
 
-/// The command that attaches to the console: podman exec into
-/// virt-launcher-<vm>-compute running `virsh console <namespace>_<vm>`
-/// (libvirt's URI comes from the container's VIRSH_DEFAULT_CONNECT_URI).
-std::vector<std::string> console_command(const ConsoleOptions& options);
-
-/// Replaces the process with console_command(); returns only on failure,
-/// with an Error saying why.
-[[noreturn]] void exec_console(const ConsoleOptions& options);
+/// Attaches until the user detaches (Ctrl+] on a terminal), the console
+/// closes (the VM stopped), or stdin ended and the console was then quiet
+/// for idle_ms. Returns the exit status: 0, or 128 + N after signal N. An
+/// Error when it cannot attach, before anything reached stdout.
+int run_console(const ConsoleOptions& options);
 
 }  // namespace kvpod::vm2pod

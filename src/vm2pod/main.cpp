@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kubevirt-vm-to-pod: turns a KubeVirt VirtualMachine into a Pod that
 // `podman kube play` runs with virt-launcher in standalone mode.
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "build_config.hpp"
@@ -17,9 +15,7 @@ int main(int argc, char** argv) {
         switch (line.command) {
         case vm2pod::Command::Help: host::write_stdout(vm2pod::usage(KVPOD_HOOK_CONFIG_PATH)); return 0;
         case vm2pod::Command::Version: host::write_stdout(KVPOD_VERSION "\n"); return 0;
-        case vm2pod::Command::Console:
-            line.console.terminal = ::isatty(STDIN_FILENO);
-            vm2pod::exec_console(line.console);
+        case vm2pod::Command::Console: return vm2pod::run_console(line.console);
         case vm2pod::Command::Convert: break;
         }
         auto output = vm2pod::run_convert(line.convert, stdin);

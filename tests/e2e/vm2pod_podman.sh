@@ -6,7 +6,9 @@
 # writes the Pod for a VM, Podman plays it with the OCI hook installed, and a
 # stand-in virt-launcher (busybox, tests/e2e/vm2pod/virt-launcher-monitor)
 # reports what it finds: its arguments, STANDALONE_VMI, the containerDisk at
-# the path virt-launcher opens, the devices the hook gave, the passt sysctls.
+# the path virt-launcher opens, the devices the hook gave, the passt sysctls;
+# and `kubevirt-vm-to-pod console` reaches a stand-in of QEMU's serial socket
+# in the compute container's private volume.
 # Runs on this machine's Podman 4.3 (containerDisks as image-driver volumes,
 # created by the commands the converter prints) and, via podman5/run.sh, on
 # Podman 5.4 (image volumes).
@@ -35,7 +37,6 @@ tree=$E2E_TMP/launcher-tree
 e2e_busybox_tree "$tree" || e2e_skip_all "cannot build a busybox tree"
 mkdir -p "$tree/usr/bin" "$tree/usr/share/standin"
 install -m 0755 "$here/vm2pod/virt-launcher-monitor" "$tree/usr/bin/virt-launcher-monitor"
-install -m 0755 "$here/vm2pod/virsh" "$tree/usr/bin/virsh"
 install -m 0644 "$here/vm2pod/json.awk" "$tree/usr/share/standin/json.awk"
 tar -C "$tree" -c . | command podman import --change 'ENV PATH=/bin:/usr/bin' - "$launcher" >/dev/null ||
     e2e_skip_all "cannot import the stand-in launcher"
@@ -136,6 +137,40 @@ report() {  # report NAME [SECONDS]
     command podman logs "$ctr" 2>/dev/null | grep '^standin: '
 }
 
+# The serial console: `kubevirt-vm-to-pod console` finds the compute
+# container with podman inspect and connects from the host to the socket in
+# its private volume, where QEMU listens under the real launcher; here
+# vm2pod/serial_server.py listens there instead. (vm_boot.sh checks it
+# against a real guest.)
+check_console() {  # check_console VM
+    local vm=$1 private out status server i
+    private=$(command podman inspect --format \
+        '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private"}}{{.Source}}{{end}}{{end}}' \
+        "virt-launcher-$vm-compute")
+    out=$("$converter" console "$vm" </dev/null 2>&1)
+    e2e_contains "$out" "console: $private/virt-serial0: no serial console socket yet; QEMU has not started yet" \
+        "console before QEMU listens: the socket is not there yet, at the private volume's host path"
+    "$(e2e_python)" "$here/vm2pod/serial_server.py" "$private" virt-serial0 &
+    server=$!
+    e2e_on_cleanup "kill $server 2>/dev/null"
+    for ((i = 0; i < 50; i++)); do [ -S "$private/virt-serial0" ] && break; sleep 0.1; done
+    out=$(printf 'status\n' | timeout 30 "$converter" console --podman "$(command -v podman)" "$vm" 2>&1)
+    status=$?
+    e2e_is "$status" 0 "console ends by itself once stdin ended and the console was quiet" || e2e_diag "$out"
+    e2e_contains "$out" "standin serial: attached" "console relays the serial socket to stdout"
+    e2e_contains "$out" $'KVPOD-STANDIN-STATUS 1\r\nKVPOD-STANDIN-STATUS 2' \
+        "console relays stdin to the socket and waits for the whole answer, given in pieces"
+    out=$(printf 'x\n' | "$converter" console --namespace other "$vm" 2>&1)
+    e2e_is "$out" "kubevirt-vm-to-pod: error: console: virt-launcher-$vm-compute runs VM $vm of namespace 'default', not 'other'; give --namespace default, or none" \
+        "console --namespace is checked against the launcher's"
+    kill "$server"
+    wait "$server" 2>/dev/null
+    out=$("$converter" console "$vm" </dev/null 2>&1)
+    e2e_contains "$out" "virt-serial0: nothing accepts connections on the serial console socket (connection refused)" \
+        "console once QEMU is gone: connection refused"
+    rm -f "$private/virt-serial0"
+}
+
 # --- 1: a VM with a containerDisk, the hook's devices, passt ---------------
 vm_a=$E2E_PREFIX-a
 file=$(vm_file "$vm_a" "$disk_a")
@@ -184,9 +219,7 @@ else
 fi
 status=$(command podman ps --filter "name=^virt-launcher-$vm_a-compute\$" --format '{{.Status}}')
 e2e_contains "$status" "Up" "the compute container keeps running"
-console=$("$converter" console "$vm_a" </dev/null 2>&1)
-e2e_contains "$console" "standin virsh: console default_$vm_a (uri qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock" \
-    "kubevirt-vm-to-pod console runs virsh console in the compute container, with libvirt's session URI"
+check_console "$vm_a"
 # runStrategy Always: restart policy always, but Never where Podman < 4.4 would restart the guard too.
 policy=$(command podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "virt-launcher-$vm_a-compute" 2>/dev/null)
 if [ "$image_volumes" = 1 ]; then want=always; else want=no; fi

@@ -104,12 +104,16 @@ TEST_CASE("console VM, with its own options on either side of the name") {
     auto line = parse({"console", "myvm"});
     CHECK(line.command == Command::Console);
     CHECK(line.console.vm == "myvm");
-    CHECK(line.console.namespace_name == "default");
+    CHECK(line.console.namespace_name.empty());  // any namespace
     CHECK(line.console.podman == "podman");
-    auto given = parse({"console", "--namespace=vms", "myvm", "--podman", "/usr/local/bin/podman"});
+    CHECK(line.console.idle_ms == 2000);
+    auto given = parse({"console", "--namespace=vms", "myvm", "--podman", "/usr/local/bin/podman", "--idle-timeout",
+                        "0.25"});
     CHECK(given.console.vm == "myvm");
     CHECK(given.console.namespace_name == "vms");
     CHECK(given.console.podman == "/usr/local/bin/podman");
+    CHECK(given.console.idle_ms == 250);
+    CHECK(parse({"console", "--idle-timeout=0", "myvm"}).console.idle_ms == 0);
 }
 
 TEST_CASE("--help and --version win wherever they stand") {
@@ -122,7 +126,7 @@ TEST_CASE("--help and --version win wherever they stand") {
                              "--launcher-image IMAGE", "--no-passt", "--mount-devices[=true|false]", "--host-root DIR",
                              "--hook-config FILE", "--add-console-proxy", "--proxy-image IMAGE", "--proxy-port PORT",
                              "--podman-version VERSION", "-o, --output yaml|json", "--namespace NS", "--podman PODMAN",
-                             "console", kHookConfig, "quay.io/kubevirt/virt-launcher:v1.8.0", "(default 8080)"}) {
+                             "--idle-timeout SECONDS", "(default 2)", "Ctrl+] detaches", "console", kHookConfig, "quay.io/kubevirt/virt-launcher:v1.8.0", "(default 8080)"}) {
         CAPTURE(word);
         CHECK(text.find(word) != std::string::npos);
     }
@@ -152,6 +156,11 @@ TEST_CASE("a usage mistake names the argument and points at --help") {
         {{"console", "a", "b"}, "console takes one VM name" + see},
         {{"console", "myvm", "--launcher-image=x"}, "--launcher-image is not an option of console" + see},
         {{"vm.yaml", "--namespace", "vms"}, "--namespace is an option of console only" + see},
+        {{"vm.yaml", "--idle-timeout=1"}, "--idle-timeout is an option of console only" + see},
+        {{"console", "myvm", "--idle-timeout=2s"},
+         "--idle-timeout takes seconds from 0 to 86400, with up to three decimals, not '2s'" + see},
+        {{"console", "myvm", "--idle-timeout", "-1"},
+         "--idle-timeout takes seconds from 0 to 86400, with up to three decimals, not '-1'" + see},
     };
     for (const auto& c : cases) {
         CAPTURE(c.words.front());

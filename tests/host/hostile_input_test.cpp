@@ -44,7 +44,7 @@ struct Case {
 };
 
 // 31 cases (the converter's table, tests/vm2pod/hostile_input_test.cpp, holds
-// 34: 65 hostile inputs in all); the test below keeps this count honest.
+// 35: 66 hostile inputs in all); the test below keeps this count honest.
 std::vector<Case> hostile_cases() {
     const std::string spec_ctx = "reading the VM spec from env STANDALONE_VMI: env STANDALONE_VMI";
     const std::string config_ctx = "reading the runtime config from stdin: config.json";

@@ -62,8 +62,8 @@ struct Case {
     std::string expected;  ///< stderr without "kubevirt-vm-to-pod: error: " and the newline
 };
 
-// 34 cases (the hook's table, tests/host/hostile_input_test.cpp, holds 31:
-// 65 hostile inputs in all); the test below keeps this count honest.
+// 35 cases (the hook's table, tests/host/hostile_input_test.cpp, holds 31:
+// 66 hostile inputs in all); the test below keeps this count honest.
 std::vector<Case> hostile_cases() {
     std::string yaml_block_deep;
     for (int i = 0; i < 100; ++i) yaml_block_deep += std::string(static_cast<std::size_t>(i) * 2, ' ') + "k" + std::to_string(i) + ":\n";
@@ -144,6 +144,11 @@ std::vector<Case> hostile_cases() {
          spec + "/domain/devices/gpus/0/deviceName: deviceName 'sda' is not a device plugin resource name; give the resource "
                 "as vendor-domain/name, e.g. nvidia.com/TU104GL_Tesla_T4"},
         {"VM without a name", vm_with("  name: cirros-test\n", "  labels: {}\n"), "stdin:/metadata/name: the VM has no name; set metadata.name"},
+        // KubeVirt would add its 30 s in Go's wrapping int64; Podman waits in int64 nanoseconds
+        {"terminationGracePeriodSeconds 2^63-1",
+         vm_with("      domain:\n", "      terminationGracePeriodSeconds: 9223372036854775807\n      domain:\n"),
+         spec + "/terminationGracePeriodSeconds: 9223372036854775807 seconds and KubeVirt's 30 more for the Pod are more "
+                "than Podman can wait (9223372036 s); give a shorter grace period"},
         {"spec is a string", vm_with("spec:\n  runStrategy: Always\n", "spec: evil\nx:\n  runStrategy: Always\n"),
          "stdin:/spec: not an object; a KubeVirt VM needs spec.template.spec, a VMI needs spec"},
     };
@@ -160,7 +165,7 @@ void check_refused(const ProcessResult& r, const std::string& expected) {
 
 TEST_CASE("hostile input to the converter: refused with one exact line, nothing on stdout") {
     auto cases = hostile_cases();
-    CHECK(cases.size() == 34);
+    CHECK(cases.size() == 35);
     // The base VM converts: each case fails for the one thing it changes.
     auto base = run_process({converter_binary(), "-"}, kVm);
     REQUIRE(base.status == 0);

@@ -92,6 +92,14 @@ struct Volumes {
 /// the target Podman.
 Volumes render_volumes(Context& ctx, int hook_sidecars);
 
+/// The Pod's terminationGracePeriodSeconds: the VMI's (30 s by default) +
+/// 30 as template.go pads it, what the kubelet waits between SIGTERM and
+/// SIGKILL and, from Podman 4.7 on, each container's stop timeout. Warns
+/// where the target Podman does not wait that long; refuses more seconds
+/// than Podman can wait. Call it before the compute container is rendered:
+/// virt-launcher's --grace-period-seconds adds to the same number.
+std::int64_t pod_grace_period(const Context& ctx);
+
 /// The hook sidecar list of annotation hooks.kubevirt.io/hookSidecars.
 Json hook_sidecars(const Context& ctx);
 

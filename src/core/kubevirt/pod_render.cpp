@@ -95,6 +95,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
     ctx.non_root = int_at(vmi, {"status", "runtimeUser"}, 0) != 0 || has(vmi, {"metadata", "annotations", "kubevirt.io/nonroot"});
     ctx.user_id = ctx.non_root ? kNonRootUid : 0;
 
+    const std::int64_t grace_seconds = pod_grace_period(ctx);
     Json sidecars = hook_sidecars(ctx);
     Json resources = render_resources(ctx);
     Volumes volumes = render_volumes(ctx, static_cast<int>(sidecars.size()));
@@ -121,7 +122,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                  {"readinessGates", Json::array({{{"conditionType", "kubevirt.io/virtual-machine-unpaused"}}})},
                  {"restartPolicy", pod_options.restart_policy},
                  {"securityContext", pod_security_context(ctx)},
-                 {"terminationGracePeriodSeconds", int_at(ctx.spec, {"terminationGracePeriodSeconds"}, 30) + 30},
+                 {"terminationGracePeriodSeconds", grace_seconds},
                  {"volumes", volumes.volumes}};
     if (Json init = render_init_containers(ctx, volumes); !init.empty()) {
         spec["initContainers"] = std::move(init);

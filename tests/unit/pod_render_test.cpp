@@ -224,11 +224,38 @@ TEST_CASE("guest console log and console proxy run as containers (Podman has no 
     options.proxy_port = 9000;
     auto r = render(variant(R"({"spec": {"domain": {"devices": {"logSerialConsole": true}}}})"), {}, options);
     std::vector<std::string> names = names_of(r.spec()["containers"]);
-    CHECK(names == std::vector<std::string>{"compute", "guest-console-log", "console-proxy"});
+    CHECK(names == std::vector<std::string>{"compute", "guest-console-log", "guest-shutdown", "console-proxy"});
     CHECK(r.spec()["containers"][1]["args"] == Json{"--logfile", "/var/run/kubevirt-private//virt-serial0-log"});
-    CHECK(r.spec()["containers"][2]["command"] == Json{"/console-proxy", "-port=9000", "-listen=unix"});
-    CHECK(r.spec()["containers"][2]["volumeMounts"][0]["name"] == "virt-launcher-cirros-test-private");
-    CHECK(render(cirros()).spec()["containers"].size() == 1);
+    CHECK(r.spec()["containers"][3]["command"] == Json{"/console-proxy", "-port=9000", "-listen=unix"});
+    CHECK(r.spec()["containers"][3]["volumeMounts"][0]["name"] == "virt-launcher-cirros-test-private");
+    CHECK(names_of(render(cirros()).spec()["containers"]) == std::vector<std::string>{"compute", "guest-shutdown"});
+}
+
+// Found with KubeVirt's real virt-launcher: on SIGTERM it only marks the
+// domain for a graceful shutdown and waits for virt-handler to ask for one,
+// so a stopped Pod killed its guest after the grace period. guest-shutdown
+// asks libvirt for it, as virt-handler does.
+TEST_CASE("guest-shutdown asks libvirt for the shutdown virt-handler would, through the launcher's libvirt socket") {
+    auto r = render(cirros());
+    const Json& c = r.spec()["containers"][1];
+    REQUIRE(c["name"] == "guest-shutdown");
+    CHECK(c["image"] == r.spec()["containers"][0]["image"]);
+    CHECK(c["command"][0] == "/bin/bash");
+    const std::string script = c["command"][2];
+    CHECK(script.find("domain=default_cirros-test\n") == 0);
+    CHECK(script.find("trap shutdown_guest TERM INT") != std::string::npos);
+    CHECK(script.find("virsh -q shutdown \"$domain\"") != std::string::npos);
+    CHECK(c["env"][0] == Json{{"name", "VIRSH_DEFAULT_CONNECT_URI"},
+                              {"value", "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock"}});
+    CHECK(c["volumeMounts"] == Json::array({{{"name", "virt-launcher-cirros-test-libvirt-runtime"},
+                                             {"mountPath", "/var/run/libvirt"}}}));
+    CHECK(c["securityContext"]["runAsUser"] == 107);
+    CHECK(c["securityContext"]["capabilities"]["drop"] == Json::array({"ALL"}));
+    // Its mount is the compute container's libvirt runtime directory.
+    bool shared = false;
+    for (const auto& m : r.spec()["containers"][0]["volumeMounts"])
+        shared |= m["name"] == "virt-launcher-cirros-test-libvirt-runtime" && m["mountPath"] == "/var/run/libvirt";
+    CHECK(shared);
 }
 
 TEST_CASE("probes: KubeVirt's defaults, virt-probe around exec and guest-agent probes, libvirt's start-up delay") {
@@ -316,4 +343,28 @@ TEST_CASE("Podman versions and restart policies") {
     }
     kubevirt::Diagnostics d;
     CHECK(kubevirt::restart_policy_for(nullptr, d) == "Never");
+}
+
+// Found when a second real VM listing port 80 failed to start ("listen tcp4
+// :80: bind: address already in use"): kube play before 4.8 publishes every
+// containerPort on the host's port of the same number.
+TEST_CASE("interface ports: the compute container lists them where kube play does not publish them") {
+    const Json vmi = variant(R"({"spec": {"domain": {"devices": {"interfaces": [
+        {"name": "default", "passtBinding": {}, "ports": [{"port": 80}, {"name": "dns", "port": 53, "protocol": "UDP"}]}]}}}})");
+    struct Case {
+        const char* podman;
+        bool listed;
+    };
+    for (const Case c : {Case{"4.3", false}, Case{"4.7", false}, Case{"4.8", true}, Case{"5.4", true}}) {
+        CAPTURE(c.podman);
+        auto r = render(vmi, on_podman(c.podman));
+        CHECK(r.compute().contains("ports") == c.listed);
+        CHECK(r.warned("Pod /spec/containers/0/ports: left out: Podman " + std::string(c.podman) +
+                       " would publish each containerPort on the host's port of the same number (KubeVirt only "
+                       "documents them); the VM's ports answer on the pod's address; to publish one on purpose, "
+                       "add it with a hostPort to the Pod") == !c.listed);
+        if (c.listed)
+            CHECK(r.compute()["ports"] == Json::parse(R"([{"protocol": "TCP", "containerPort": 80},
+                                                          {"protocol": "UDP", "containerPort": 53, "name": "dns"}])"));
+    }
 }

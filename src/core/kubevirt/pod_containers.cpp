@@ -105,6 +105,54 @@ Json support_resources(const Context& ctx, const char* req_cpu, const char* req_
             {"requests", {{"cpu", pinned ? lim_cpu : req_cpu}, {"memory", pinned ? lim_mem : req_mem}}}};
 }
 
+/// libvirt's URI in the launcher: the session daemon virt-launcher starts as
+/// a non-root user (its virtqemud socket), else the system one.
+std::string libvirt_uri(const Context& ctx) {
+    return ctx.non_root ? "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock" : "qemu:///system";
+}
+
+/// What virt-handler does when a VMI's pod is deleted, which nobody does in
+/// standalone mode: on SIGTERM virt-launcher only marks the domain for a
+/// graceful shutdown and waits for virt-handler to ask for one
+/// (SignalShutdownVMI: virDomainShutdownFlags with the default flags, ACPI
+/// power button or the guest agent), then destroys the domain after its
+/// grace period. Stopping the Pod sends SIGTERM to every container, so this
+/// one asks libvirt for the same shutdown, again every 5 s while the domain
+/// runs (a guest still booting may miss the first), and exits once the domain
+/// is gone; the compute container exits when QEMU does.
+Json render_guest_shutdown(const Context& ctx) {
+    const std::string domain = ctx.namespace_name + "_" + ctx.name;
+    const std::string script =
+        "domain=" + domain + "\n"
+        "shutdown_guest() {\n"
+        "  i=0\n"
+        "  while state=$(virsh -q domstate \"$domain\" 2>/dev/null) && [ \"$state\" != \"shut off\" ]; do\n"
+        "    if [ $((i % 5)) = 0 ]; then\n"
+        "      echo \"guest-shutdown: $domain is $state: asking it to shut down, as virt-handler does\"\n"
+        "      virsh -q shutdown \"$domain\" >/dev/null\n"
+        "    fi\n"
+        "    i=$((i + 1)); sleep 1\n"
+        "  done\n"
+        "  echo \"guest-shutdown: $domain is gone\"\n"
+        "  exit 0\n"
+        "}\n"
+        "trap shutdown_guest TERM INT\n"
+        "while :; do sleep 3600 & wait $!; done\n";
+    Json sc = drop_all_context(ctx.user_id);
+    if (ctx.non_root) sc["runAsGroup"] = ctx.user_id;
+    return {{"name", "guest-shutdown"},
+            {"image", ctx.options.launcher_image},
+            {"imagePullPolicy", std::string(kLauncherPullPolicy)},
+            {"command", {"/bin/bash", "-c", script}},
+            {"env",
+             {env_var("VIRSH_DEFAULT_CONNECT_URI", libvirt_uri(ctx)),
+              env_var("HOME", "/tmp")}},
+            {"resources", support_resources(ctx, "1m", "10M", "100m", "64M")},
+            {"securityContext", sc},
+            {"volumeMounts", {mount("libvirt-runtime", "/var/run/libvirt")}},
+            {"terminationMessagePolicy", "FallbackToLogsOnError"}};
+}
+
 }  // namespace
 
 Json hook_sidecars(const Context& ctx) {
@@ -161,8 +209,7 @@ Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int ho
     env.push_back({{"name", "POD_NAME"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}});
     if (const auto& mounts = ctx.pod_options.device_mounts)
         for (const auto& [name, value] : mounts->env) env.push_back(env_var(name, value));
-    env.push_back(env_var("VIRSH_DEFAULT_CONNECT_URI", ctx.non_root ? "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock"
-                                                                    : "qemu:///system"));
+    env.push_back(env_var("VIRSH_DEFAULT_CONNECT_URI", libvirt_uri(ctx)));
     // Standalone mode: virt-launcher runs this VMI instead of waiting for virt-handler.
     env.push_back(env_var(std::string(hook::kVmiEnv), json::dump(ctx.vmi)));
 
@@ -188,7 +235,18 @@ Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int ho
             ports.push_back(p);
         }
     }
-    if (!ports.empty()) compute["ports"] = ports;
+    // In a cluster the ports only document what the VM serves on the pod's
+    // address; kube play before 4.8 binds each on the host's port of the same
+    // number (found when a second VM listing port 80 failed to start), which
+    // exposes the guest beyond its pod and lets two VMs collide.
+    if (!ports.empty() && ctx.pod_options.podman.publishes_container_ports())
+        ctx.warn("Pod /spec/containers/0/ports",
+                 "left out: Podman " + ctx.pod_options.podman.str() +
+                     " would publish each containerPort on the host's port of the same number (KubeVirt only "
+                     "documents them); the VM's ports answer on the pod's address; to publish one on purpose, add it "
+                     "with a hostPort to the Pod");
+    else if (!ports.empty())
+        compute["ports"] = ports;
     if (const Json* probe = find_path(spec, {"readinessProbe"})) compute["readinessProbe"] = render_probe(ctx, *probe);
     if (const Json* probe = find_path(spec, {"livenessProbe"})) compute["livenessProbe"] = render_probe(ctx, *probe);
     return compute;
@@ -246,6 +304,7 @@ Json render_side_containers(Context& ctx, const Json& sidecars) {
                               {"securityContext", drop_all_context(kNonRootUid)},
                               {"volumeMounts", {mount("private", std::string(kVirtPrivateDir), true)}}});
     }
+    containers.push_back(render_guest_shutdown(ctx));
     if (ctx.options.console_proxy) {
         containers.push_back({{"name", "console-proxy"},
                               {"image", ctx.options.proxy_image},

@@ -18,7 +18,8 @@ namespace kvpod::kubevirt {
 /// The Podman the Pod is written for. Features by version (kube play):
 /// pod sysctls ≥ 4.5, volume subPath and one-shot init containers that the
 /// pod's restart policy leaves alone ≥ 4.4, annotation values over 63
-/// characters ≥ 5.0, `image:` volumes ≥ 5.3.
+/// characters ≥ 5.0, `image:` volumes ≥ 5.3; before 4.8 a containerPort
+/// without hostPort is published on the host's port of the same number.
 struct PodmanVersion {
     int major = 5;
     int minor = 4;
@@ -28,6 +29,7 @@ struct PodmanVersion {
     bool has_pod_sysctls() const { return at_least(4, 5); }
     bool has_sub_path() const { return at_least(4, 4); }
     bool has_long_annotations() const { return at_least(5, 0); }
+    bool publishes_container_ports() const { return !at_least(4, 8); }
     std::string str() const { return std::to_string(major) + "." + std::to_string(minor); }
 };
 

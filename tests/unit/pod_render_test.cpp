@@ -99,7 +99,8 @@ TEST_CASE("containerDisk: an image volume on Podman 5.3+, an image-driver named 
     CHECK(claim == Json{{"claimName", "cirros-test-containerdisk-fb2115ef"}, {"readOnly", true}});
     REQUIRE(v4.setup.size() == 2);
     CHECK(v4.setup[0].command == "podman pull quay.io/kubevirt/cirros-container-disk-demo:latest");  // Always
-    CHECK(v4.setup[1].command == "podman volume create --driver image --opt "
+    CHECK(v4.setup[1].command == "podman volume exists cirros-test-containerdisk-fb2115ef || "
+                                 "podman volume create --driver image --opt "
                                  "image=quay.io/kubevirt/cirros-container-disk-demo:latest cirros-test-containerdisk-fb2115ef");
     REQUIRE(v4.spec()["initContainers"].size() == 1);
     const Json& guard = v4.spec()["initContainers"][0];

@@ -148,7 +148,8 @@ TEST_CASE("--launcher-image, --no-passt, --podman-version") {
     CHECK(old.out.rfind("# Before podman kube play, run once:\n#   podman pull quay.io/kubevirt/cirros-container-disk-demo:latest\n", 0) == 0);
     CHECK(pod_of(old)["spec"]["initContainers"][0]["name"] == "container-disk-check");
     std::vector<std::string> err = lines(old.err);
-    CHECK(err.back() == "kubevirt-vm-to-pod: before podman kube play, run: podman volume create --driver image --opt "
+    CHECK(err.back() == "kubevirt-vm-to-pod: before podman kube play, run: podman volume exists "
+                        "cirros-test-containerdisk-fb2115ef || podman volume create --driver image --opt "
                         "image=quay.io/kubevirt/cirros-container-disk-demo:latest cirros-test-containerdisk-fb2115ef");
     for (const auto& line : err) CHECK(line.rfind("kubevirt-vm-to-pod: ", 0) == 0);
     check_error(convert({kVm, "--podman-version=latest"}),

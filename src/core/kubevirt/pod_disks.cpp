@@ -61,7 +61,9 @@ void VolumeRenderer::image_volume(const std::string& name, const std::string& im
         if (policy != "Always") pull = "podman image exists " + sh_quote(image) + " || " + pull;
         ctx_.setup.push_back({"pull " + image, pull});
     }
-    ctx_.setup.push_back({"the image volume of " + name, create});
+    // Idempotent, as the pull: after a kube down the volume is still there (its
+    // name hashes the image), and running the setup again must not fail.
+    ctx_.setup.push_back({"the image volume of " + name, "podman volume exists " + claim + " || " + create});
     std::string message = "kubevirt-vm-to-pod: " + name + ": the Podman volume " + claim + " holds no disk that uid " +
                           std::to_string(ctx_.user_id) + " can read at " + mount_path +
                           " (kube play creates a missing volume empty); run podman kube play --down, podman volume rm " +

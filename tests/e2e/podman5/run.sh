@@ -54,8 +54,24 @@ case $script in
 *) mounts+=(-v "$script:$script:ro") ;;
 esac
 
+# Scripts with a line "# e2e: launcher" boot real VMs: the host builds (or
+# finds in its cache) KubeVirt's virt-launcher image and the test guest, and
+# lends their tarballs, which the script imports into the nested Podman.
+images=()
+if grep -q '^# e2e: launcher' "$script"; then
+    launcher_tar=$("$here/../launcher/build.sh" --tarball) &&
+        launcher_image=$("$here/../launcher/build.sh") &&
+        guest_image=$("$here/../guest/build.sh") &&
+        guest_tar=$(dirname "$("$here/../guest/build.sh" --disk)")/containerdisk.tar ||
+        e2e_skip_all "no launcher image or test guest (see above)"
+    mounts+=(-v "$launcher_tar:$launcher_tar:ro" -v "$launcher_tar.changes:$launcher_tar.changes:ro"
+        -v "$guest_tar:$guest_tar:ro")
+    images+=(-e E2E_LAUNCHER_IMAGE="$launcher_image" -e E2E_LAUNCHER_TAR="$launcher_tar"
+        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar")
+fi
+
 command podman run --rm --name "$E2E_PREFIX-outer" --privileged --network none \
-    "${mounts[@]}" \
+    "${mounts[@]}" "${images[@]}" \
     -e E2E_BUILD_DIR="$E2E_BUILD_DIR" -e E2E_HOOK_BIN="$E2E_HOOK_BIN" -e E2E_KEEP="${E2E_KEEP:-0}" \
     -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
     -w "$E2E_SRC_ROOT" "$image" bash "$script" "$@"

@@ -1,0 +1,402 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# e2e: podman5
+# e2e: launcher
+#
+# A real VM boots: KubeVirt's own virt-launcher (v1.8.4, built from source by
+# launcher/build.sh) runs the converter's Pods under `podman kube play` with
+# the installed-style hook, and the test guest (guest/build.sh: Debian's
+# kernel, a busybox init) boots from a containerDisk. What a user judges:
+#   - the guest boots; its marker is read through `kubevirt-vm-to-pod console`;
+#   - the VM's cloud-init user data reached it;
+#   - passt gave it the pod's address and gateway; a listed port answers;
+#   - a persistentVolumeClaim disk keeps what the guest wrote across
+#     `podman pod stop`/`start`, `kube play --replace`, `kube down` + `kube play`;
+#   - stopping shuts the guest down gracefully: its power-off line, no SIGKILL,
+#     and data the guest held in memory just before the stop is on the disk after;
+#   - two VMs side by side, each with its own devices, volumes and console;
+#   - a VM the launcher cannot start fails with the launcher's reason in
+#     `podman logs`, not a silent restart loop.
+# Guests run under KVM where /dev/kvm runs one (probed with QEMU), else under
+# TCG (the hook's allowEmulation and a host root without /dev/kvm).
+#
+# Environment: E2E_LAUNCHER_IMAGE (an upstream virt-launcher image to use
+# instead of building one), E2E_ACCEL=kvm|tcg|auto (default auto),
+# E2E_BOOT_TIMEOUT (seconds to wait for a guest, default 300).
+set -u -o pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+
+e2e_init vmboot
+converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
+[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
+boot_timeout=${E2E_BOOT_TIMEOUT:-300}
+version=$(command podman version --format '{{.Client.Version}}')
+e2e_diag "Podman $version"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elapsed() { echo "$(($(now_ms) - $1)) ms"; }
+
+# --- the launcher image and the guest --------------------------------------
+# Nested (podman5/run.sh), the images come as tarballs the host built:
+# E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
+t0=$(now_ms)
+if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
+    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
+    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
+        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
+fi
+if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
+    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
+fi
+launcher=$("$here/launcher/build.sh") || {
+    s=$?
+    [ "$s" = 77 ] && e2e_skip_all "no virt-launcher image (see launcher/build.sh's reason above)"
+    e2e_not_ok "launcher/build.sh failed (exit $s)"
+    E2E_FINISHED=1
+    e2e_finish
+}
+guest=${E2E_GUEST_IMAGE:-}
+[ -n "$guest" ] || guest=$("$here/guest/build.sh") || {
+    s=$?
+    [ "$s" = 77 ] && e2e_skip_all "no test guest (see guest/build.sh's reason above)"
+    e2e_not_ok "guest/build.sh failed (exit $s)"
+    E2E_FINISHED=1
+    e2e_finish
+}
+e2e_diag "launcher $launcher, guest $guest ($(elapsed "$t0"))"
+
+# --- KVM where it runs a guest, else TCG -------------------------------------
+accel=${E2E_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+    accel=$("$here/guest/run-qemu.sh" --accel-probe 2>"$E2E_TMP/kvm-probe.log") || accel=tcg
+fi
+e2e_diag "guests run under $accel"
+
+# The host root the hook discovers: the real device numbers of tun (and of kvm
+# where it runs guests), nothing else; allowEmulation lets a VM start without
+# /dev/kvm, and virt-launcher then asks libvirt for TCG.
+root=$E2E_TMP/root
+e2e_mknod "$root" /dev/net/tun c 10 200 0666
+[ "$accel" = kvm ] && e2e_mknod "$root" /dev/kvm c 10 232 0666
+printf 'allowEmulation: %s\n' "$([ "$accel" = tcg ] && echo true || echo false)" >"$E2E_TMP/hook.yaml"
+e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
+
+# What a user of this Podman sets, as the converter's warnings say: the pod
+# sysctls passt needs (Podman < 4.5 ignores them in the YAML), and open files
+# for passt. runc, as on every e2e test here (crun 1.8.1 fails on this
+# machine's hybrid cgroups).
+cat >"$CONTAINERS_CONF" <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
+
+[engine]
+runtime = "runc"
+EOF
+# Before 4.7 kube play ignores the Pod's grace period (90 s: the VM's 60 +
+# 30, as KubeVirt pads it); the converter says to set stop_timeout instead.
+minor=$(cut -d. -f2 <<<"$version")
+before() { [ "${version%%.*}" -lt "$1" ] || { [ "${version%%.*}" = "$1" ] && [ "$minor" -lt "$2" ]; }; }
+before_4_7=$(before 4 7 && echo 1 || echo 0)
+before_5_1=$(before 5 1 && echo 1 || echo 0)
+[ "$before_4_7" = 1 ] && printf 'stop_timeout = 90\n' >>"$CONTAINERS_CONF"
+
+# --- helpers -----------------------------------------------------------------
+# vm_file NAME TOKEN CLAIM [DISK-PATH] -> a VirtualMachine as a user writes it:
+# masquerade (the converter makes it passt), port 80 listed (passt opens one
+# socket per port: all ports need ~131 000 descriptors), the guest's data disk
+# by its serial.
+vm_file() {
+    local file=$E2E_TMP/$1.yaml path=${4:+"          path: $4"}
+    cat >"$file" <<EOF
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: $1
+spec:
+  runStrategy: Always
+  template:
+    spec:
+      terminationGracePeriodSeconds: 60
+      domain:
+        devices:
+          disks:
+          - name: containerdisk
+            disk: {bus: virtio}
+          - name: data
+            disk: {bus: virtio}
+            serial: kvpoddata
+          - name: cloudinitdisk
+            disk: {bus: virtio}
+          interfaces:
+          - name: default
+            masquerade: {}
+            ports:
+            - port: 80
+        resources:
+          requests:
+            memory: 192Mi
+      networks:
+      - name: default
+        pod: {}
+      volumes:
+      - name: containerdisk
+        containerDisk:
+          image: $guest
+$path
+      - name: data
+        persistentVolumeClaim:
+          claimName: $3
+      - name: cloudinitdisk
+        cloudInitNoCloud:
+          userData: |
+            #cloud-config
+            kvpod-token: $2
+EOF
+    echo "$file"
+}
+
+# A claim as a user makes it for a PVC disk: a named volume holding disk.img
+# for uid 107 (the converter's warning says so).
+make_claim() {  # make_claim NAME MiB
+    local dir
+    command podman volume create "$1" >/dev/null || return 1
+    e2e_on_cleanup "command podman volume rm -f '$1'"
+    dir=$(command podman volume inspect --format '{{.Mountpoint}}' "$1") || return 1
+    truncate -s "${2}M" "$dir/disk.img" && chown 107:107 "$dir/disk.img" && chmod 0660 "$dir/disk.img"
+}
+
+convert() {  # convert VMFILE OUT ; stderr in OUT.err
+    "$converter" "$1" --launcher-image "$launcher" --podman-version "$version" >"$2" 2>"$2.err"
+}
+
+# Runs the "before podman kube play, run: ..." commands the converter printed.
+run_setup() {  # run_setup ERRFILE
+    local line
+    while IFS= read -r line; do
+        eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null || return 1
+    done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$1")
+}
+
+play() {  # play POD.yaml [ARGS...]
+    local pod=$1
+    shift
+    podman kube play "$@" "$pod" >"$pod.play" 2>&1
+}
+
+# Volumes kube play made for the pod of VM NAME (named after the pod).
+forget_pod() {  # forget_pod POD.yaml NAME
+    e2e_on_cleanup "command podman kube play --down '$1'"
+    e2e_on_cleanup "command podman volume ls -q | grep '^virt-launcher-$2-' | xargs -r command podman volume rm -f"
+    e2e_on_cleanup "command podman volume ls -q | grep '^$2-' | xargs -r command podman volume rm -f"
+}
+
+# console VM INPUT: what the guest answered on its serial console to INPUT,
+# through kubevirt-vm-to-pod console (stdin not a terminal: it relays INPUT,
+# then what the guest prints until it has been quiet for a while).
+console() {
+    printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1
+}
+
+# Asks the guest for its status until it says KVPOD-READY; prints the last answer.
+wait_ready() {  # wait_ready VM
+    local out="" deadline=$((SECONDS + boot_timeout))
+    while [ $SECONDS -lt $deadline ]; do
+        out=$(console "$1" status)
+        case $out in *KVPOD-READY*) break ;; esac
+        # A compute container that is gone or exited will not boot anything.
+        case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$1-compute" 2>/dev/null) in
+        running | created | configured | initialized) ;;
+        *) [ $SECONDS -gt $((deadline - boot_timeout + 30)) ] && break ;;
+        esac
+        sleep 3
+    done
+    printf '%s\n' "$out"
+}
+
+# Field VALUE of a guest line "KVPOD-<KEY> ..." (the last one).
+guest_line() {  # guest_line TEXT KEY
+    grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'
+}
+
+pod_network() {  # pod_network VM -> "ADDRESS/PREFIX GATEWAY" of the pod
+    local infra
+    infra=$(command podman pod inspect --format '{{.InfraContainerID}}' "virt-launcher-$1") || return 1
+    command podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}/{{.IPPrefixLen}} {{.Gateway}}{{end}}' "$infra"
+}
+
+http_get() {  # http_get URL
+    if command -v curl >/dev/null; then curl -s -m 10 "$1"; else busybox wget -q -T 10 -O - "$1"; fi
+}
+
+# Captures the serial console in the background until the guest goes away:
+# the console's stdin is a FIFO held open here, so it keeps relaying until
+# QEMU closes the socket (or, after console_capture_stop closes the FIFO,
+# until the guest has been quiet for --idle-timeout).
+console_capture_start() {  # console_capture_start VM FILE
+    rm -f "$E2E_TMP/capture.fifo"
+    mkfifo "$E2E_TMP/capture.fifo"
+    "$converter" console --podman "$(command -v podman)" "$1" <"$E2E_TMP/capture.fifo" >"$2" 2>&1 &
+    capture_pid=$!
+    exec 9>"$E2E_TMP/capture.fifo"
+    sleep 1
+}
+console_capture_stop() {
+    local i
+    exec 9>&-
+    for ((i = 0; i < 50; i++)); do kill -0 "$capture_pid" 2>/dev/null || break; sleep 0.2; done
+    kill "$capture_pid" 2>/dev/null
+    wait "$capture_pid" 2>/dev/null
+}
+
+# stop_gracefully DESC CMD... : runs CMD (a stop of VM $vm) with a console
+# attached, then checks the guest powered off by itself and Podman did not
+# kill anything.
+stop_gracefully() {
+    local desc=$1 out t
+    shift
+    console_capture_start "$vm" "$E2E_TMP/capture.txt"
+    t=$(now_ms)
+    out=$("$@" 2>&1)
+    e2e_is "$?" 0 "$desc: the command succeeds" || e2e_diag "$out"
+    e2e_diag "$desc took $(elapsed "$t")"
+    console_capture_stop
+    e2e_contains "$(cat "$E2E_TMP/capture.txt")" "KVPOD-POWEROFF synced" "$desc: the guest got ACPI power-off, synced and said so"
+    e2e_lacks "$out" "SIGKILL" "$desc: Podman did not resort to SIGKILL"
+}
+
+# --- 1: a VM boots ---------------------------------------------------------
+vm=$E2E_PREFIX-a
+claim=$vm-data
+make_claim "$claim" 64 || e2e_skip_all "cannot make the claim volume"
+file=$(vm_file "$vm" "token-$vm" "$claim")
+pod_a=$E2E_TMP/a.pod.yaml
+convert "$file" "$pod_a"
+e2e_is "$?" 0 "the converter turns the VM into a Pod" || e2e_diag "$(cat "$pod_a.err")"
+e2e_check "the printed setup commands run" run_setup "$pod_a.err"
+forget_pod "$pod_a" "$vm"
+e2e_log_start
+e2e_log_mark
+t0=$(now_ms)
+play "$pod_a"
+e2e_is "$?" 0 "podman kube play starts the Pod" || e2e_diag "$(cat "$pod_a.play")"
+out=$(wait_ready "$vm")
+e2e_diag "kube play to the guest's KVPOD-READY: $(elapsed "$t0")"
+e2e_contains "$out" "KVPOD-GUEST-BOOTED" "the guest booted; its marker came through kubevirt-vm-to-pod console" ||
+    e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)"
+e2e_contains "$out" "kvpod-token: token-$vm" "the VM's cloud-init user data reached the guest"
+read -r pod_addr pod_gw < <(pod_network "$vm")
+e2e_diag "pod network: $pod_addr via $pod_gw"
+e2e_is "$(guest_line "$out" NET)" "KVPOD-NET addr=$pod_addr gw=$pod_gw" \
+    "passt: the guest has the pod's address and gateway"
+e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the data disk counts the first boot"
+e2e_contains "$(http_get "http://${pod_addr%/*}:80/")" "KVPOD-HTTP-OK boots=1" \
+    "the guest's port 80, listed in the VM, answers on the pod's address"
+e2e_log_check "the hook logged its decision for $vm's compute container" "$vm"
+
+# --- 2: a second VM beside it ------------------------------------------------
+vm_b=$E2E_PREFIX-b
+make_claim "$vm_b-data" 64 || e2e_skip_all "cannot make the claim volume"
+pod_b=$E2E_TMP/b.pod.yaml
+convert "$(vm_file "$vm_b" "token-$vm_b" "$vm_b-data")" "$pod_b" && run_setup "$pod_b.err"
+forget_pod "$pod_b" "$vm_b"
+play "$pod_b"
+e2e_is "$?" 0 "a second VM's Pod starts beside the first" || e2e_diag "$(cat "$pod_b.play")"
+out_b=$(wait_ready "$vm_b")
+e2e_contains "$out_b" "kvpod-token: token-$vm_b" "the second VM's console is its own guest"
+e2e_is "$(guest_line "$out_b" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the second VM counts on its own data disk"
+out=$(console "$vm" status)
+e2e_contains "$out" "kvpod-token: token-$vm" "the first VM's console is still its own guest"
+read -r addr_b _ < <(pod_network "$vm_b")
+e2e_check "each VM has its own pod address ($pod_addr, $addr_b)" \
+    bash -c '[[ $1 =~ ^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+/ && $0 != "$1" ]]' "$pod_addr" "$addr_b"
+for name in "$vm" "$vm_b"; do
+    e2e_contains "$(e2e_oci_config "virt-launcher-$name-compute" | jq -c '.linux.devices')" '"path":"/dev/net/tun"' \
+        "the hook gave $name's compute container /dev/net/tun"
+done
+private_a=$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private"}}{{.Name}}{{end}}{{end}}' "virt-launcher-$vm-compute")
+private_b=$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private"}}{{.Name}}{{end}}{{end}}' "virt-launcher-$vm_b-compute")
+e2e_check "each VM has its own private volume ($private_a, $private_b)" test -n "$private_a" -a "$private_a" != "$private_b"
+command podman pod rm -f -t 0 "virt-launcher-$vm_b" >/dev/null  # the first VM's stops are the tests
+
+# --- 3: data and graceful stops across the ways a pod goes down -------------
+# The guest holds a token in memory: only a guest that shuts down gracefully
+# (its ACPI power-off handler writes it and syncs) keeps it.
+write_token() {  # write_token TOKEN
+    local out
+    out=$(console "$vm" "write $1")
+    e2e_contains "$out" "KVPOD-WROTE $1" "the guest holds $1 in memory"
+}
+check_after() {  # check_after DESC BOOTS TOKEN
+    local out
+    out=$(wait_ready "$vm")
+    e2e_contains "$out" "KVPOD-READY" "$1: the guest booted again" ||
+        e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $2" "$1: the data disk kept the boot count"
+    e2e_is "$(guest_line "$out" TOKEN)" "KVPOD-TOKEN $3" "$1: the token written just before the stop is on the disk"
+}
+
+write_token stop-start
+stop_gracefully "podman pod stop" podman pod stop "virt-launcher-$vm"
+code=$(command podman inspect --format '{{.State.ExitCode}}' "virt-launcher-$vm-compute")
+e2e_is "$code" 0 "the compute container exited by itself (not 137, killed)"
+podman pod start "virt-launcher-$vm" >"$E2E_TMP/start.log" 2>&1
+e2e_is "$?" 0 "podman pod start starts the VM again" || e2e_diag "$(cat "$E2E_TMP/start.log")"
+check_after "pod stop, pod start" 2 stop-start
+
+# Before 5.1 kube down and kube play --replace kill at once (timeout 0): as
+# the converter's warning says, stop the Pod first there.
+stop_first() {
+    [ "$before_5_1" = 1 ] || return 0
+    stop_gracefully "podman pod stop before $1 (Podman $version kills at once)" podman pod stop "virt-launcher-$vm"
+}
+
+write_token replace
+stop_first "kube play --replace"
+console_capture_start "$vm" "$E2E_TMP/capture.txt"
+play "$pod_a" --replace
+e2e_is "$?" 0 "podman kube play --replace replaces the Pod" || e2e_diag "$(cat "$pod_a.play")"
+console_capture_stop
+[ "$before_5_1" = 1 ] ||
+    e2e_contains "$(cat "$E2E_TMP/capture.txt")" "KVPOD-POWEROFF synced" "kube play --replace: the old guest powered off gracefully"
+check_after "kube play --replace" 3 replace
+
+write_token down-play
+if [ "$before_5_1" = 1 ]; then
+    stop_first "kube down"
+    podman kube down "$pod_a" >/dev/null
+else
+    stop_gracefully "podman kube down" podman kube down "$pod_a"
+fi
+run_setup "$pod_a.err"
+play "$pod_a"
+e2e_is "$?" 0 "podman kube play starts the VM again after kube down" || e2e_diag "$(cat "$pod_a.play")"
+check_after "kube down, kube play" 4 down-play
+
+# --- 4: a VM the launcher cannot start -------------------------------------
+# Its PVC volume holds no disk.img: virt-launcher cannot build the domain.
+vm_c=$E2E_PREFIX-c
+command podman volume create "$vm_c-data" >/dev/null
+e2e_on_cleanup "command podman volume rm -f '$vm_c-data'"
+pod_c=$E2E_TMP/c.pod.yaml
+convert "$(vm_file "$vm_c" "token-$vm_c" "$vm_c-data")" "$pod_c" && run_setup "$pod_c.err"
+forget_pod "$pod_c" "$vm_c"
+play "$pod_c"
+e2e_diag "kube play of the failing VM: exit $?"
+for ((i = 0; i < 60; i++)); do
+    case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$vm_c-compute" 2>/dev/null) in
+    exited | stopped) break ;;
+    esac
+    sleep 2
+done
+logs=$(command podman logs "virt-launcher-$vm_c-compute" 2>&1)
+e2e_contains "$logs" "disk.img" "the launcher's reason (the missing disk.img) is in podman logs" || e2e_diag "$(tail -n 20 <<<"$logs")"
+restarts1=$(command podman inspect --format '{{.RestartCount}}' "virt-launcher-$vm_c-compute" 2>/dev/null)
+sleep 20
+restarts2=$(command podman inspect --format '{{.RestartCount}}' "virt-launcher-$vm_c-compute" 2>/dev/null)
+e2e_is "$restarts2" "$restarts1" "the failed VM is not restarted in a loop (restarts: $restarts1)"
+status=$(command podman pod ps --filter "name=^virt-launcher-$vm_c\$" --format '{{.Status}}')
+e2e_lacks "$status" "Running" "podman pod ps does not show the failed VM as running ($status)"
+
+e2e_finish

@@ -67,7 +67,8 @@ if grep -q '^# e2e: launcher' "$script"; then
     mounts+=(-v "$launcher_tar:$launcher_tar:ro" -v "$launcher_tar.changes:$launcher_tar.changes:ro"
         -v "$guest_tar:$guest_tar:ro")
     images+=(-e E2E_LAUNCHER_IMAGE="$launcher_image" -e E2E_LAUNCHER_TAR="$launcher_tar"
-        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar")
+        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar"
+        --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=8192:8192)  # passt, libvirt, QEMU inside
 fi
 
 command podman run --rm --name "$E2E_PREFIX-outer" --privileged --network none \

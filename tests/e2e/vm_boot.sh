@@ -192,8 +192,8 @@ play() {  # play POD.yaml [ARGS...]
 # Volumes kube play made for the pod of VM NAME (named after the pod).
 forget_pod() {  # forget_pod POD.yaml NAME
     e2e_on_cleanup "command podman kube play --down '$1'"
-    e2e_on_cleanup "command podman volume ls -q | grep '^virt-launcher-$2-' | xargs -r command podman volume rm -f"
-    e2e_on_cleanup "command podman volume ls -q | grep '^$2-' | xargs -r command podman volume rm -f"
+    e2e_on_cleanup "command podman volume ls -q | grep '^virt-launcher-$2-' | xargs -r podman volume rm -f"
+    e2e_on_cleanup "command podman volume ls -q | grep '^$2-' | xargs -r podman volume rm -f"
 }
 
 # console VM INPUT: what the guest answered on its serial console to INPUT,

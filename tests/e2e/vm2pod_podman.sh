@@ -37,6 +37,10 @@ tree=$E2E_TMP/launcher-tree
 e2e_busybox_tree "$tree" || e2e_skip_all "cannot build a busybox tree"
 mkdir -p "$tree/usr/bin" "$tree/usr/share/standin"
 install -m 0755 "$here/vm2pod/virt-launcher-monitor" "$tree/usr/bin/virt-launcher-monitor"
+# The launcher image has bash, which the Pod's guest-shutdown container runs
+# (what it does is shown with the real launcher by vm_boot.sh).
+printf '#!/bin/sh\nexec /bin/sh "$@"\n' >"$tree/bin/bash"
+chmod 0755 "$tree/bin/bash"
 install -m 0644 "$here/vm2pod/json.awk" "$tree/usr/share/standin/json.awk"
 tar -C "$tree" -c . | command podman import --change 'ENV PATH=/bin:/usr/bin' - "$launcher" >/dev/null ||
     e2e_skip_all "cannot import the stand-in launcher"

@@ -273,7 +273,16 @@ stop_gracefully() {
     console_capture_start "$vm" "$E2E_TMP/capture.txt"
     t=$(now_ms)
     out=$("$@" 2>&1)
-    exited_ok "$?" "$desc: the command succeeds" "$out"
+    local status=$?
+    # Nested (Podman 5.4 in a container), netavark fails to remove the pod's
+    # aardvark-dns entries ("remove aardvark entries: IO error") after another
+    # pod of the network went away; the stop itself is what the checks below
+    # judge. Any other failure fails here.
+    if [ "$status" != 0 ] && grep -q 'remove aardvark entries' <<<"$out" && ! grep -qi 'SIGKILL' <<<"$out"; then
+        e2e_skip "$desc: the command succeeds" "netavark's aardvark-dns teardown failed (exit $status): $(tail -n1 <<<"$out")"
+    else
+        exited_ok "$status" "$desc: the command succeeds" "$out"
+    fi
     e2e_diag "$desc took $(elapsed "$t")"
     console_capture_stop
     e2e_contains "$(cat "$E2E_TMP/capture.txt")" "KVPOD-POWEROFF synced" "$desc: the guest got ACPI power-off, synced and said so"

@@ -112,16 +112,8 @@ tarball=$cache/virt-launcher-$VERSION-$key.tar
 image=localhost/kvpod-virt-launcher:$VERSION-$key
 gocache=$cache/virt-launcher-gocache
 
-debian_mirror() {
-    local url
-    [ -z "${E2E_DEBIAN_MIRROR:-}" ] || { echo "$E2E_DEBIAN_MIRROR"; return; }
-    # deb822 "URIs: ..." or one-line "deb [opts] URL suite ..."; the main
-    # archive, not debian-security.
-    url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        sed -nE 's/^URIs:[[:space:]]*//p; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//p' |
-        tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -n1 || true)
-    echo "${url:-http://deb.debian.org/debian}"
-}
+# shellcheck source=../podman5/debian_mirror.sh
+. "$here/../podman5/debian_mirror.sh"
 
 built() { [ -s "$tarball" ] && [ -s "$tarball.changes" ] && [ -s "$tarball.packages" ]; }
 

@@ -28,16 +28,8 @@ cache=${E2E_CACHE_DIR:-/var/tmp/kvpod-e2e-cache}
 key=$(echo "$SUITE $PACKAGES $FORMAT" | sha256sum | cut -c1-12)
 tarball=$cache/$SUITE-podman5-$key.tar
 
-debian_mirror() {
-    local url
-    [ -z "${E2E_DEBIAN_MIRROR:-}" ] || { echo "$E2E_DEBIAN_MIRROR"; return; }
-    # deb822 "URIs: ..." or one-line "deb [opts] URL suite ..."; the main
-    # archive, not debian-security.
-    url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        sed -nE 's/^URIs:[[:space:]]*//p; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//p' |
-        tr ' ' '\n' | grep -E '^https?://.*/debian/?$' | head -n1 || true)
-    echo "${url:-http://deb.debian.org/debian}"
-}
+# shellcheck source=debian_mirror.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian_mirror.sh"
 
 if [ -s "$tarball" ] && [ -s "$tarball.libs" ]; then
     echo "$tarball"

@@ -2,6 +2,7 @@
 #include "core/serial_console.hpp"
 
 #include "core/document.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/text.hpp"
 
 namespace kvpod::console {
@@ -13,8 +14,6 @@ using document::Json;
 // `json` and these fields are in Podman 4.0 through 5.x.
 constexpr const char* kInspectTemplate =
     R"({"status":{{json .State.Status}},"mounts":{{json .Mounts}},"args":{{json .Args}}})";
-
-std::string pod_name(const std::string& vm) { return "virt-launcher-" + vm; }
 
 /// The value of Go flag `name` in `args` (-name V, --name V, -name=V, --name=V).
 std::optional<std::string> flag_value(const Json& args, std::string_view name) {
@@ -42,7 +41,7 @@ std::string last_line(std::string_view text) {
 
 }  // namespace
 
-std::string compute_container(const std::string& vm) { return pod_name(vm) + "-compute"; }
+std::string compute_container(const std::string& vm) { return kubevirt::launcher_pod_name(vm) + "-compute"; }
 
 std::vector<std::string> inspect_command(const std::string& podman, const std::string& vm) {
     return {podman, "container", "inspect", "--format", kInspectTemplate, compute_container(vm)};
@@ -83,10 +82,10 @@ void check_attachable(const ComputeContainer& container, const std::string& vm, 
     const std::string name = compute_container(vm);
     if (container.status == "paused")
         throw Error("VM " + vm + " is paused: its compute container " + name + " is paused", "",
-                    "resume it: podman pod unpause " + pod_name(vm));
+                    "resume it: podman pod unpause " + kubevirt::launcher_pod_name(vm));
     if (container.status != "running")
         throw Error("VM " + vm + " is not running: its compute container " + name + " is " + container.status, "",
-                    "see why: podman logs " + name + "; start it again: podman pod start " + pod_name(vm));
+                    "see why: podman logs " + name + "; start it again: podman pod start " + kubevirt::launcher_pod_name(vm));
     if (!namespace_name.empty() && container.namespace_name && *container.namespace_name != namespace_name)
         throw Error(name + " runs VM " + vm + " of namespace '" + *container.namespace_name + "', not '" +
                         namespace_name + "'",
@@ -118,7 +117,7 @@ Error socket_error(SocketProblem problem, const std::string& path, const std::st
                          " shows virt-launcher's progress); a VM with autoattachSerialConsole: false has none");
     case SocketProblem::not_socket:
         return Error("is not a socket (the console follows no symbolic link in the VM's volume)", path,
-                     "restart the VM: podman pod restart " + pod_name(vm));
+                     "restart the VM: podman pod restart " + kubevirt::launcher_pod_name(vm));
     case SocketProblem::refused:
         return Error("nothing accepts connections on the serial console socket (connection refused)", path,
                      "QEMU has stopped: is the VM shutting down? podman logs " + container);

@@ -16,4 +16,13 @@ std::string instance_id(std::string_view vm_name);
 /// that fits Podman 4.x's 63-character limit on kube-play annotation values.
 inline std::string vm_marker(std::string_view vm_name) { return instance_id(vm_name); }
 
+/// The Pod the converter renders for a VM (KubeVirt adds a random suffix; one
+/// host runs one Pod per VM, so the name alone identifies it).
+inline std::string launcher_pod_name(std::string_view vm_name) { return "virt-launcher-" + std::string(vm_name); }
+
+/// The systemd service that runs a VM's Pod: named after the Pod, as Quadlet
+/// names the service of <pod>.kube; the plain unit for Podman 4.3 uses the same
+/// name, so list/start/stop find either.
+inline std::string unit_name(std::string_view vm_name) { return launcher_pod_name(vm_name) + ".service"; }
+
 }  // namespace kvpod::kubevirt

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 #include "core/text.hpp"
 
@@ -91,7 +92,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
     ctx.namespace_name = string_at(vmi, {"metadata", "namespace"});
     if (ctx.namespace_name.empty()) ctx.namespace_name = "default";
     ctx.uid = string_at(vmi, {"metadata", "uid"});
-    ctx.pod_name = "virt-launcher-" + ctx.name;
+    ctx.pod_name = launcher_pod_name(ctx.name);
     ctx.non_root = int_at(vmi, {"status", "runtimeUser"}, 0) != 0 || has(vmi, {"metadata", "annotations", "kubevirt.io/nonroot"});
     ctx.user_id = ctx.non_root ? kNonRootUid : 0;
 

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   g++ meson ninja-build pkg-config
+  # meson compiles through ccache when it is installed: a second run rebuilds in seconds
+  ccache
   nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev nettle-dev
   # tests
   doctest-dev libvalijson-dev python3

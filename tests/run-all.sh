@@ -26,6 +26,10 @@ step() {  # step NAME COMMAND...
 }
 
 jobs=$(nproc)
+# ccache (installed by setup-debian.sh) keys on the build directory only
+# through debug info: ignoring it lets a fresh clone elsewhere reuse the
+# objects an earlier run compiled (CI clones anew each time).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 
 build() {  # build DIR MESON-OPTIONS...
   local dir=$1

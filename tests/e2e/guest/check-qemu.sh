@@ -127,8 +127,15 @@ $(cat "$tmp/cidata/user-data")
 KVPOD-USERDATA-END" ]; then ok "boot1: the user-data between KVPOD-USERDATA-BEGIN and -END"; else
         not_ok "boot1: the user-data between KVPOD-USERDATA-BEGIN and -END" "$block"
     fi
+    block=$(tr -d '\r' <"$log" | sed -n '/^KVPOD-METADATA-BEGIN$/,/^KVPOD-METADATA-END$/p')
+    if [ "$block" = "KVPOD-METADATA-BEGIN
+$(cat "$tmp/cidata/meta-data")
+KVPOD-METADATA-END" ]; then ok "boot1: the meta-data between KVPOD-METADATA-BEGIN and -END"; else
+        not_ok "boot1: the meta-data between KVPOD-METADATA-BEGIN and -END" "$block"
+    fi
 else
     echo "ok $((n += 1)) - boot1: user-data # SKIP no genisoimage, mkisofs or xorrisofs"
+    echo "ok $((n += 1)) - boot1: meta-data # SKIP no genisoimage, mkisofs or xorrisofs"
 fi
 has "KVPOD-NET addr=10.0.2.15/24 gw=10.0.2.2" "boot1: QEMU's DHCP address and gateway"
 has "KVPOD-BOOTCOUNT 1" "boot1: the first boot counts 1"

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/error.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/kubevirt/quantity.hpp"
 #include "core/kubevirt/spec_json.hpp"
 #include "core/text.hpp"
@@ -25,14 +26,6 @@ bool is_label_text(std::string_view s) {
 
 /// IsDNS1123Label: what a namespace must be.
 bool is_dns_label(std::string_view s) { return s.size() <= 63 && is_label_text(s); }
-
-/// IsDNS1123Subdomain: what the API server takes as an object's name.
-bool is_dns_subdomain(std::string_view s) {
-    if (s.empty() || s.size() > 253) return false;
-    for (const auto& part : text::split(s, '.'))
-        if (!is_label_text(part)) return false;
-    return true;
-}
 
 /// IsQualifiedName's name part: [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, at most 63.
 bool is_qualified_name_part(std::string_view s) {
@@ -126,6 +119,14 @@ void check_device_names(const Json& devices, const char* list, const ExpansionCo
 }
 
 }  // namespace
+
+bool is_dns_subdomain(std::string_view s) {
+    if (s.empty() || s.size() > 253) return false;
+    for (const auto& part : text::split(s, '.'))
+        if (!is_label_text(part)) return false;
+    return true;
+}
+
 
 void check_admission(const Json& doc, const VmDocument& head, const ExpansionContext& ctx) {
     std::string api = spec::string(doc, "apiVersion");

@@ -7,6 +7,10 @@
 /// Names KubeVirt derives from a VM's name, shared by the converter and the hook.
 namespace kvpod::kubevirt {
 
+/// IsDNS1123Subdomain: what the API server takes as an object's name
+/// ([a-z0-9-] labels joined by dots, at most 253 characters).
+bool is_dns_subdomain(std::string_view name);
+
 /// CalculateVirtualMachineInstanceID (label vmi.kubevirt.io/id): the name
 /// itself up to 63 characters, else its first 54, "-" and 8 hex digits of
 /// its SHA-1.

@@ -5,8 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "build_config.hpp"
 #include "core/arguments.hpp"
 #include "core/error.hpp"
+#include "core/kubevirt/common_instancetypes.hpp"
 #include "core/serial_console.hpp"
 
 namespace kvpod::vm2pod {
@@ -188,8 +190,10 @@ std::string usage(const std::string& default_hook_config) {
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
-           "  --instancetype-file FILE  the instancetype the VM names\n"
-           "  --preference-file FILE    the preference the VM names\n"
+           "  --instancetype-file FILE  the instancetype the VM names (KubeVirt's common cluster\n"
+           "                            instancetypes, such as u1.medium, are built in)\n"
+           "  --preference-file FILE    the preference the VM names (the common cluster preferences,\n"
+           "                            such as fedora, are built in)\n"
            "  --launcher-image IMAGE    virt-launcher image (default " + c.launcher_image + ")\n"
            "  --no-passt                keep the VM's own network binding instead of passt\n"
            "  --mount-devices[=true|false]\n"
@@ -208,10 +212,17 @@ std::string usage(const std::string& default_hook_config) {
            "  --podman PODMAN           console: the podman command (default " + console.podman + ")\n"
            "  --idle-timeout SECONDS    console: after stdin ends, how long the guest may be quiet before\n"
            "                            console ends (default " + seconds_text(console.idle_ms) + ")\n"
-           "  --version                 print the version\n"
+           "  --version                 print the version and that of the built-in common instancetypes\n"
            "  -h, --help                print this help\n"
            "\n"
            "See kubevirt-vm-to-pod(1).\n";
+}
+
+std::string version_text() {
+    namespace bundle = kubevirt::common_instancetypes;
+    return std::string(KVPOD_VERSION) + "\ncommon-instancetypes " + std::string(bundle::version()) + " (" +
+           std::to_string(bundle::count(bundle::Kind::Instancetype)) + " cluster instancetypes, " +
+           std::to_string(bundle::count(bundle::Kind::Preference)) + " cluster preferences, as KubeVirt v1.8 deploys)\n";
 }
 
 }  // namespace kvpod::vm2pod

@@ -25,4 +25,8 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
 /// The text --help prints.
 std::string usage(const std::string& default_hook_config);
 
+/// What --version prints: the converter's version, then the version of
+/// KubeVirt's common-instancetypes bundle it carries.
+std::string version_text();
+
 }  // namespace kvpod::vm2pod

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
         auto line = vm2pod::parse_command_line(argc, argv, KVPOD_HOOK_CONFIG_PATH);
         switch (line.command) {
         case vm2pod::Command::Help: host::write_stdout(vm2pod::usage(KVPOD_HOOK_CONFIG_PATH)); return 0;
-        case vm2pod::Command::Version: host::write_stdout(KVPOD_VERSION "\n"); return 0;
+        case vm2pod::Command::Version: host::write_stdout(vm2pod::version_text()); return 0;
         case vm2pod::Command::Console: return vm2pod::run_console(line.console);
         case vm2pod::Command::Convert: break;
         }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "build_config.hpp"
 #include "core/document.hpp"
 #include "fake_root.hpp"
 #include "fixture_root.hpp"
@@ -123,6 +124,22 @@ TEST_CASE("the instancetype and preference: from flags or from the stream, names
     check_error(convert({vm}),
                 "kubevirt-vm-to-pod: error: " + vm + ":/spec/instancetype: the VM references VirtualMachineInstancetype "
                 "'clarge' but no instancetype was given; give its YAML with --instancetype-file");
+
+    // KubeVirt's common instancetypes and preferences need no file.
+    auto common = convert({"vm2pod/fedora-u1-medium-vm.yaml"});
+    REQUIRE(common.status == 0);
+    CHECK(common.err.empty());
+    Json common_vmi = Json::parse(named(compute(pod_of(common))["env"], "STANDALONE_VMI")["value"].get<std::string>());
+    CHECK(common_vmi["spec"]["domain"]["memory"]["guest"] == "4Gi");
+    CHECK(common_vmi["metadata"]["annotations"]["kubevirt.io/cluster-preference-name"] == "fedora");
+    std::string misspelt = read_file(data_dir() + "/data/vm2pod/fedora-u1-medium-vm.yaml");
+    misspelt.replace(misspelt.find("name: fedora\n"), 12, "name: fedoar");
+    check_error(convert({"-"}, misspelt),
+                "kubevirt-vm-to-pod: error: stdin:/spec/preference/name: the VM references VirtualMachineClusterPreference "
+                "'fedoar' but no preference was given and KubeVirt's common preferences (v1.6.0) have none of that name; "
+                "give its YAML with --preference-file or as another document of the VM's file, or name one of "
+                "common-instancetypes v1.6.0's preferences: of the families alpine, centos.*, cirros, debian, fedora.*, "
+                "legacy, linux.*, opensuse.*, oraclelinux, rhel.*, sles, ubuntu, windows.*");
 }
 
 TEST_CASE("--launcher-image, --no-passt, --podman-version") {
@@ -300,5 +317,7 @@ TEST_CASE("--help and --version") {
         CHECK(help.out.find(flag) != std::string::npos);
     auto version = convert({"--version"});
     CHECK(version.status == 0);
-    CHECK(!version.out.empty());
+    CHECK(version.out == std::string(KVPOD_VERSION) +
+                             "\ncommon-instancetypes v1.6.0 (65 cluster instancetypes, 54 cluster preferences, as "
+                             "KubeVirt v1.8 deploys)\n");
 }

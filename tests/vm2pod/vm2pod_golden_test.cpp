@@ -128,7 +128,7 @@ TEST_CASE("every document of KubeVirt's examples converts or fails as its golden
     MESSAGE(converted << " of " << files.size() << " documents convert");
 }
 
-TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes") {
+TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes, common instancetypes") {
     REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
     struct Case {
         const char* golden;
@@ -144,6 +144,8 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
              {"cirros-test-vm-no-passt", "cirros-test-vm", "5.4", false, "", ""},
              {"cirros-clarge-virtio-vm", "cirros-clarge-virtio-vm", "5.4", true, "clarge", "virtio"},
              {"cirros-cluster-csmall-vm", "cirros-cluster-csmall-vm", "5.4", true, "cluster-csmall", ""},
+             // KubeVirt's common instancetype and preference, from the embedded bundle.
+             {"fedora-u1-medium-vm", "fedora-u1-medium-vm", "5.4", true, "", ""},
          }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;

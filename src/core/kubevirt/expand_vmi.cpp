@@ -5,7 +5,9 @@
 // mutating webhook, then what standalone mode needs on top:
 //
 //  1. normalise the documents against KubeVirt's OpenAPI (known_fields);
-//  2. match the instancetype/preference documents (instancetype_input);
+//  2. match the instancetype/preference documents (instancetype_input): the
+//     given ones, else KubeVirt's common instancetypes and preferences
+//     (common_instancetypes, the bundle KubeVirt v1.8 deploys);
 //  3. VM webhook: preferred architecture and machine type, then the default
 //     architecture and machine type, the PCI topology annotation (vm_defaults);
 //  4. SetupVMIFromVM, autoattach preferences, AutoAttachInputDevice, the
@@ -89,18 +91,19 @@ Json expand_vmi(const VmInput& input, const ConvertOptions& options, Diagnostics
     Json doc = input.vm;
     normalise_document(doc, is_vm ? "v1.VirtualMachine" : "v1.VirtualMachineInstance", source, diagnostics);
 
+    const InstancetypeDocuments documents = resolve_instancetype_documents(doc, is_vm, input, source);
     const ExpansionContext ctx{options,
                                diagnostics,
                                source,
                                head.spec_pointer,
                                is_vm ? "spec.template.spec" : "spec",
                                is_vm ? "spec.template.metadata" : "metadata",
-                               input.instancetype_source,
-                               input.preference_source};
+                               documents.instancetype_source,
+                               documents.preference_source};
     // Before anything is derived from the input: the API server's and the
     // webhooks' refusals come first, as on a cluster.
     check_admission(doc, head, ctx);
-    const InstancetypeSelection selection = select_instancetype(doc, is_vm, input, ctx);
+    const InstancetypeSelection selection = select_instancetype(doc, is_vm, documents, ctx);
     const Json* instancetype = selection.instancetype ? &*selection.instancetype : nullptr;
     const Json* preference = selection.preference ? &*selection.preference : nullptr;
     if (preference) validate_preference(*preference, ctx);

@@ -2,6 +2,7 @@
 #include "core/kubevirt/instancetype_input.hpp"
 
 #include "core/error.hpp"
+#include "core/kubevirt/common_instancetypes.hpp"
 #include "core/kubevirt/known_fields.hpp"
 #include "core/kubevirt/spec_json.hpp"
 #include "core/text.hpp"
@@ -29,16 +30,72 @@ constexpr MatcherKind kPreference = {
     "preference", "--preference-file", "VirtualMachinePreference", "VirtualMachineClusterPreference",
     "kubevirt.io/preference-name", "kubevirt.io/cluster-preference-name", "PreferenceMatcher"};
 
+bool is_cluster_kind(const Json& matcher, const MatcherKind& mk) {
+    std::string kind = text::to_lower(spec::string(matcher, "kind"));
+    std::string lower_cluster = text::to_lower(mk.cluster);
+    return kind.empty() || kind == lower_cluster || kind == lower_cluster + "s";
+}
+
 /// The kind a matcher's `kind` selects, or an Error for anything else.
 std::string expected_kind(const Json& matcher, const MatcherKind& mk, const ExpansionContext& ctx) {
     std::string kind = text::to_lower(spec::string(matcher, "kind"));
     std::string lower_namespaced = text::to_lower(mk.namespaced);
     std::string lower_cluster = text::to_lower(mk.cluster);
     if (kind == lower_namespaced || kind == lower_namespaced + "s") return mk.namespaced;
-    if (kind.empty() || kind == lower_cluster || kind == lower_cluster + "s") return mk.cluster;
+    if (is_cluster_kind(matcher, mk)) return mk.cluster;
     throw Error(std::string("got unexpected kind in ") + mk.matcher_type + ": " + spec::string(matcher, "kind"),
                 ctx.source + ":/spec/" + mk.matcher + "/kind",
                 std::string("use ") + mk.namespaced + " or " + mk.cluster);
+}
+
+/// The bundle's names grouped by the part before the first '.': "u1.*" for
+/// a series of several, the name itself for one alone ("alpine").
+std::string bundle_families(const std::vector<std::string_view>& names) {
+    std::vector<std::string> families;
+    for (std::size_t i = 0; i < names.size();) {
+        std::string_view family = names[i].substr(0, names[i].find('.'));
+        std::size_t end = i;
+        while (end < names.size() && names[end].substr(0, names[end].find('.')) == family) ++end;
+        families.push_back(end - i == 1 ? std::string(names[i]) : std::string(family) + ".*");
+        i = end;
+    }
+    return text::join(families, ", ");
+}
+
+/// How to give a cluster instancetype or preference named `name` that the
+/// bundle lacks: the flag, and the bundle's names of the same family (or
+/// all families when none shares it).
+std::string how_to_give(const std::string& name, const MatcherKind& mk, common_instancetypes::Kind kind) {
+    const auto names = common_instancetypes::names(kind);
+    const std::string_view family = std::string_view(name).substr(0, name.find('.'));
+    std::vector<std::string> same_family;
+    for (auto n : names)
+        if (n.substr(0, n.find('.')) == family) same_family.emplace_back(n);
+    std::string known = same_family.empty() ? "of the families " + bundle_families(names)
+                                            : text::join(same_family, ", ");
+    return std::string("give its YAML with ") + mk.flag + " or as another document of the VM's file, or name one of " +
+           "common-instancetypes " + std::string(common_instancetypes::version()) + "'s " + mk.matcher + "s: " + known;
+}
+
+/// The bundle's document for one matcher when none was given: a cluster
+/// kind with a name. Sets `doc_source` to where it came from.
+std::optional<Json> from_bundle(const Json& vm, const MatcherKind& mk, common_instancetypes::Kind kind,
+                                const std::string& source, std::string& doc_source) {
+    const Json* vm_spec = spec::get(vm, "spec");
+    const Json* matcher = vm_spec ? spec::get(*vm_spec, mk.matcher) : nullptr;
+    if (!matcher || !matcher->is_object() || !spec::string(*matcher, "inferFromVolume").empty() ||
+        !is_cluster_kind(*matcher, mk))
+        return std::nullopt;
+    const std::string name = spec::string(*matcher, "name");
+    if (name.empty()) return std::nullopt;
+    auto doc = common_instancetypes::find(kind, name);
+    if (!doc)
+        throw Error(std::string("the VM references ") + mk.cluster + " " + text::quoted(name) + " but no " + mk.matcher +
+                        " was given and KubeVirt's common " + mk.matcher + "s (" +
+                        std::string(common_instancetypes::version()) + ") have none of that name",
+                    source + ":/spec/" + mk.matcher + "/name", how_to_give(name, mk, kind));
+    doc_source = "common-instancetypes " + std::string(common_instancetypes::version()) + " " + name;
+    return doc;
 }
 
 Json select_one(const Json& vm, const std::optional<Json>& given, const std::string& given_source,
@@ -103,7 +160,20 @@ void require(const Json& it_spec, const char* parent, const char* key, const std
 
 }  // namespace
 
-InstancetypeSelection select_instancetype(const Json& vm, bool is_vm, const VmInput& input,
+InstancetypeDocuments resolve_instancetype_documents(const Json& vm, bool is_vm, const VmInput& input,
+                                                     const std::string& source) {
+    InstancetypeDocuments out{input.instancetype, input.preference, input.instancetype_source, input.preference_source};
+    if (!is_vm) return out;
+    if (!out.instancetype)
+        out.instancetype = from_bundle(vm, kInstancetype, common_instancetypes::Kind::Instancetype, source,
+                                       out.instancetype_source);
+    if (!out.preference)
+        out.preference = from_bundle(vm, kPreference, common_instancetypes::Kind::Preference, source,
+                                     out.preference_source);
+    return out;
+}
+
+InstancetypeSelection select_instancetype(const Json& vm, bool is_vm, const InstancetypeDocuments& input,
                                           const ExpansionContext& ctx) {
     InstancetypeSelection out;
     if (!is_vm) {

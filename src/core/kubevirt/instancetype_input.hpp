@@ -19,11 +19,31 @@ struct InstancetypeSelection {
     Json annotations = Json::object();
 };
 
-/// Checks that the documents in `input` are exactly the ones `vm` (a
-/// normalised VM or VMI) references, normalises them against their OpenAPI
-/// definitions and returns their specs. Every mismatch is an Error saying
-/// which document or flag to supply (--instancetype-file, --preference-file).
-InstancetypeSelection select_instancetype(const Json& vm, bool is_vm, const VmInput& input,
+/// The instancetype and preference documents the VM uses: the given ones
+/// (--instancetype-file, --preference-file, or documents of the VM's file)
+/// and, for a cluster instancetype or preference the user did not give,
+/// the one of KubeVirt's common-instancetypes bundle that the VM names, as
+/// on a cluster where KubeVirt deployed it.
+struct InstancetypeDocuments {
+    std::optional<Json> instancetype;
+    std::optional<Json> preference;
+    std::string instancetype_source;  ///< for messages: the flag, or "common-instancetypes v1.6.0 u1.medium"
+    std::string preference_source;
+};
+
+/// Resolves the documents for `vm` (a normalised VM or VMI; `source` its
+/// file name). A cluster instancetype or preference that is neither given
+/// nor in the bundle is an Error that says how to give one. A VMI or a
+/// matcher with another kind, no name or inferFromVolume gets the given
+/// documents unchanged (select_instancetype then reports what is wrong).
+InstancetypeDocuments resolve_instancetype_documents(const Json& vm, bool is_vm, const VmInput& input,
+                                                     const std::string& source);
+
+/// Checks that `documents` are exactly the ones `vm` (a normalised VM or
+/// VMI) references, normalises them against their OpenAPI definitions and
+/// returns their specs. Every mismatch is an Error saying which document or
+/// flag to supply (--instancetype-file, --preference-file).
+InstancetypeSelection select_instancetype(const Json& vm, bool is_vm, const InstancetypeDocuments& documents,
                                           const ExpansionContext& ctx);
 
 }  // namespace kvpod::kubevirt

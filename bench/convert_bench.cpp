@@ -25,7 +25,7 @@
 #include "core/json_util.hpp"
 #include "host/files.hpp"
 #include "vm2pod/convert_cmd.hpp"
-#include "vm2pod/input.hpp"
+#include "core/kubevirt/vm_input.hpp"
 
 using namespace kvpod;
 using Json = nlohmann::json;
@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
     std::map<std::string, Json> docs;
     for (const auto& f : files) {
         docs[f] = document::parse_yaml(*host::read_file(f, 4 << 20, false), f);
-        auto role = vm2pod::role_of(docs[f]);
-        if (role == vm2pod::DocumentRole::Instancetype || role == vm2pod::DocumentRole::Preference)
+        auto role = kubevirt::role_of(docs[f]);
+        if (role == kubevirt::DocumentRole::Instancetype || role == kubevirt::DocumentRole::Preference)
             referable[class_of(docs[f].value("kind", "")) + "/" + docs[f]["metadata"].value("name", "")] = f;
     }
 
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     std::vector<double> all;
     int converted = 0;
     for (const auto& f : files) {
-        if (vm2pod::role_of(docs[f]) != vm2pod::DocumentRole::Vm) continue;
+        if (kubevirt::role_of(docs[f]) != kubevirt::DocumentRole::Vm) continue;
         vm2pod::CommandOptions options;
         options.input = f;
         for (const char* field : {"instancetype", "preference"}) {

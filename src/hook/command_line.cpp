@@ -22,6 +22,8 @@ enum Option : int {
     kOptionStateDir,
     kOptionDebugStall,
     kOptionConfigCacheDir,
+    kOptionInstancetypeFile,
+    kOptionPreferenceFile,
     kOptionVersion,
     kOptionHelp = 'h',
 };
@@ -41,6 +43,8 @@ const std::vector<OptionUse>& option_uses() {
         {kOptionStateDir, "--state-dir", {Command::RuntimeHook}},
         {kOptionDebugStall, "--debug-stall-after-claim", {Command::Precreate}},
         {kOptionConfigCacheDir, "--config-cache-dir", {Command::Precreate}},
+        {kOptionInstancetypeFile, "--instancetype-file", {Command::Plan}},
+        {kOptionPreferenceFile, "--preference-file", {Command::Plan}},
     };
     return uses;
 }
@@ -77,6 +81,8 @@ constexpr option kLongOptions[] = {
     {"state-dir", required_argument, nullptr, kOptionStateDir},
     {"debug-stall-after-claim", required_argument, nullptr, kOptionDebugStall},
     {"config-cache-dir", required_argument, nullptr, kOptionConfigCacheDir},
+    {"instancetype-file", required_argument, nullptr, kOptionInstancetypeFile},
+    {"preference-file", required_argument, nullptr, kOptionPreferenceFile},
     {"version", no_argument, nullptr, kOptionVersion},
     {"help", no_argument, nullptr, kOptionHelp},
     {nullptr, 0, nullptr, 0},
@@ -101,6 +107,8 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         case kOptionStateDir: line.state_dir = std::move(value); break;
         case kOptionDebugStall: line.run.debug_stall_after_claim = parse_seconds(value); break;
         case kOptionConfigCacheDir: line.run.config_cache_dir = std::move(value); break;
+        case kOptionInstancetypeFile: line.instancetype_file = std::move(value); break;
+        case kOptionPreferenceFile: line.preference_file = std::move(value); break;
         }
         given.push_back(argument.id);
     }
@@ -133,14 +141,18 @@ std::string usage(const std::string& default_config) {
            "  oci-kubevirt-hook [--host-root DIR] [--config FILE] [--log-stderr]\n"
            "      Podman's precreate hook: reads a container's runtime config on stdin and writes it\n"
            "      back with the host devices its KubeVirt VM needs.\n"
-           "  oci-kubevirt-hook plan [--host-root DIR] [--config FILE] VMFILE\n"
-           "      Shows what the hook would give the VM in VMFILE on this host, and why.\n"
+           "  oci-kubevirt-hook plan [--host-root DIR] [--config FILE] [--instancetype-file FILE]\n"
+           "                        [--preference-file FILE] VMFILE\n"
+           "      Shows what the hook would give the VM in VMFILE on this host, and why: it plans the\n"
+           "      VMI kubevirt-vm-to-pod renders for the VM, as the hook sees it at container start.\n"
            "  oci-kubevirt-hook runtime-hook create-runtime|poststop --state-dir DIR [--log-stderr]\n"
            "      The runtime hooks the precreate hook adds to keep devices exclusive.\n"
            "\n"
            "Options:\n"
            "  --host-root DIR   look for host devices under DIR (default /)\n"
            "  --config FILE     the hook's configuration (default " + default_config + ")\n"
+           "  --instancetype-file FILE, --preference-file FILE\n"
+           "                    plan: the instancetype and preference the VM names (as kubevirt-vm-to-pod)\n"
            "  --log-stderr      also log to stderr (Podman discards it; syslog has everything)\n"
            "  --version         print the version\n"
            "  -h, --help        print this help\n"

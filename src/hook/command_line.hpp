@@ -17,6 +17,8 @@ struct CommandLine {
     Command command = Command::Precreate;
     RunOptions run;           ///< precreate; host_root and config_path also plan
     std::string vm_file;      ///< plan
+    std::string instancetype_file;  ///< plan
+    std::string preference_file;    ///< plan
     RuntimeStage stage = RuntimeStage::CreateRuntime;  ///< runtime-hook
     std::string state_dir;    ///< runtime-hook
     bool log_stderr = false;  ///< precreate and runtime-hook

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     case hook::Command::Plan:
         log::open(kIdent, true, false);
         return logged(1, [&] {
-            return hook::run_plan(hook::PlanOptions{line.run.host_root, line.run.config_path, line.vm_file});
+            return hook::run_plan(hook::PlanOptions{line.run.host_root, line.run.config_path, line.vm_file, line.instancetype_file, line.preference_file});
         });
     case hook::Command::RuntimeHook:
         log::open(kIdent, line.log_stderr || ::isatty(STDERR_FILENO));

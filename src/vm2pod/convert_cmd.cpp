@@ -6,7 +6,7 @@
 #include "core/text.hpp"
 #include "host/files.hpp"
 #include "vm2pod/host_devices.hpp"
-#include "vm2pod/input.hpp"
+#include "core/kubevirt/vm_input.hpp"
 
 namespace kvpod::vm2pod {
 namespace {
@@ -17,13 +17,13 @@ const std::string kTooBig = "a VM file is far smaller: give the VM and its insta
 
 std::string source_name(const std::string& path) { return path.empty() || path == "-" ? "stdin" : path; }
 
-std::vector<SourcedDocument> read_input(const std::string& path, std::FILE* stdin_stream) {
+std::vector<kubevirt::SourcedDocument> read_input(const std::string& path, std::FILE* stdin_stream) {
     if (path.empty() || path == "-") {
         auto text = host::read_stream(stdin_stream, kMaxInputBytes, "stdin", kTooBig);
-        return read_documents(text, "stdin");
+        return kubevirt::read_documents(text, "stdin");
     }
     auto text = host::read_file(path, kMaxInputBytes, false, kTooBig);
-    return read_documents(*text, path);
+    return kubevirt::read_documents(*text, path);
 }
 
 /// Where a render message points: a JSON pointer into the VMI becomes one
@@ -63,10 +63,10 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     if (main_docs.empty())
         throw Error("holds no document (it is empty or only comments)", source_name(options.input),
                     "give a VirtualMachine or VirtualMachineInstance in YAML or JSON");
-    std::vector<SourcedDocument> instancetypes, preferences;
+    std::vector<kubevirt::SourcedDocument> instancetypes, preferences;
     if (!options.instancetype_file.empty()) instancetypes = read_input(options.instancetype_file, stdin_stream);
     if (!options.preference_file.empty()) preferences = read_input(options.preference_file, stdin_stream);
-    kubevirt::VmInput input = select_input(main_docs, instancetypes, preferences);
+    kubevirt::VmInput input = kubevirt::select_input(main_docs, instancetypes, preferences);
     // MERGE: if (!options.instancetype_file.empty()) input.instancetype_source = options.instancetype_file;
     // MERGE: if (!options.preference_file.empty()) input.preference_source = options.preference_file;
 

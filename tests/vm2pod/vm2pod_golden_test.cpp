@@ -22,7 +22,7 @@
 #include "golden.hpp"
 #include "pod_support.hpp"
 #include "vm2pod/convert_cmd.hpp"
-#include "vm2pod/input.hpp"
+#include "core/kubevirt/vm_input.hpp"
 
 using namespace kvpod;
 using kvpod::testing::data_dir;
@@ -100,8 +100,8 @@ TEST_CASE("every document of KubeVirt's examples converts or fails as its golden
     for (const auto& f : files) {
         std::string path = "kubevirt-examples/" + f;
         docs[f] = document::parse_yaml(testing::read_file(path), path);
-        auto role = vm2pod::role_of(docs[f]);
-        if (role == vm2pod::DocumentRole::Instancetype || role == vm2pod::DocumentRole::Preference)
+        auto role = kubevirt::role_of(docs[f]);
+        if (role == kubevirt::DocumentRole::Instancetype || role == kubevirt::DocumentRole::Preference)
             referable[class_of(docs[f]["kind"]) + "/" + docs[f]["metadata"]["name"].get<std::string>()] = path;
     }
     std::size_t converted = 0;

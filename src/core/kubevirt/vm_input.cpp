@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "vm2pod/input.hpp"
+#include "core/kubevirt/vm_input.hpp"
 
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/json_util.hpp"
 #include "core/text.hpp"
 
-namespace kvpod::vm2pod {
+namespace kvpod::kubevirt {
 namespace {
 
 /// A top-level string field, "" when missing or of another type: json's
@@ -99,7 +99,7 @@ DocumentRole role_of(const Json& doc) {
     return DocumentRole::Other;
 }
 
-kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
+VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
                                const std::vector<SourcedDocument>& preferences) {
     std::vector<const SourcedDocument*> vms, its, prefs;
     for (const auto& d : main) {
@@ -142,7 +142,7 @@ kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const s
                     vms[1]->source, "convert one VM at a time: one Pod runs one VM");
 
     const Json& vm = vms.front()->doc;
-    kubevirt::VmInput input;
+    VmInput input;
     input.vm = vm;
     input.source = vms.front()->source;
     input.instancetype = choose(its, find_path(vm, {"spec", "instancetype"}), "instancetype", "--instancetype-file");
@@ -150,4 +150,4 @@ kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const s
     return input;
 }
 
-}  // namespace kvpod::vm2pod
+}  // namespace kvpod::kubevirt

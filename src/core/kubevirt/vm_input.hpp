@@ -8,10 +8,9 @@
 
 #include "core/kubevirt/convert.hpp"
 
-/// What the user handed the converter, from text to the documents it names.
-namespace kvpod::vm2pod {
-
-using Json = kubevirt::Json;
+/// What the user handed the converter (and `oci-kubevirt-hook plan`, which
+/// plans the VMI the converter would render), from text to the documents it names.
+namespace kvpod::kubevirt {
 
 /// A document of an input stream with where it came from, for messages.
 struct SourcedDocument {
@@ -32,7 +31,7 @@ DocumentRole role_of(const Json& doc);
 /// VirtualMachine or VirtualMachineInstance; of several instancetypes or
 /// preferences, the one the VM names. A document of any other kind is an
 /// Error that says what the converter takes.
-kubevirt::VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
+VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
                                const std::vector<SourcedDocument>& preferences);
 
-}  // namespace kvpod::vm2pod
+}  // namespace kvpod::kubevirt

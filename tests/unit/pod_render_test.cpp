@@ -276,6 +276,26 @@ TEST_CASE("probes: KubeVirt's defaults, virt-probe around exec and guest-agent p
         "timeoutSeconds": 1, "periodSeconds": 2, "successThreshold": 1, "failureThreshold": 3})"));
 }
 
+TEST_CASE("the domain health check: virsh domcontrol on the VMI's domain, unless the VMI brings its own livenessProbe") {
+    const Json expected = Json::parse(R"({"exec": {"command": ["virsh", "domcontrol", "default_cirros-test"]},
+        "initialDelaySeconds": 120, "periodSeconds": 10, "timeoutSeconds": 5, "successThreshold": 1,
+        "failureThreshold": 6})");
+    auto r = render(cirros());
+    CHECK(r.compute()["livenessProbe"] == expected);
+    // Podman 4.3 joins the words with spaces into a /bin/sh -c line: none may need quoting.
+    for (const auto& word : r.compute()["livenessProbe"]["exec"]["command"])
+        CHECK(word.get<std::string>().find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-._") == std::string::npos);
+    CHECK_FALSE(r.compute().contains("readinessProbe"));
+    auto other = render(variant(R"({"metadata": {"namespace": "edge"}})"));
+    CHECK(other.compute()["livenessProbe"]["exec"]["command"][2] == "edge_cirros-test");
+    // Readiness is not Podman's business: the domain check stays beside it.
+    auto ready = render(variant(R"({"spec": {"readinessProbe": {"tcpSocket": {"port": 22}}}})"));
+    CHECK(ready.compute()["livenessProbe"] == expected);
+    auto own = render(variant(R"({"spec": {"livenessProbe": {"tcpSocket": {"port": 22}}}})"));
+    CHECK(own.compute()["livenessProbe"]["tcpSocket"] == Json{{"port", 22}});
+    CHECK_FALSE(own.compute()["livenessProbe"].contains("exec"));
+}
+
 TEST_CASE("scheduling hints: nodeSelector and affinity as KubeVirt renders them") {
     auto r = render(variant(R"({"spec": {"nodeSelector": {"disk": "ssd"}, "domain": {"cpu": {"model": "Skylake",
         "features": [{"name": "vmx", "policy": "require"}, {"name": "avx", "policy": "forbid"}]}}}})"));

@@ -29,4 +29,10 @@ inline std::string launcher_pod_name(std::string_view vm_name) { return "virt-la
 /// name, so list/start/stop find either.
 inline std::string unit_name(std::string_view vm_name) { return launcher_pod_name(vm_name) + ".service"; }
 
+/// The libvirt domain virt-launcher defines for a VMI (VMINamespaceKeyFunc:
+/// "<namespace>_<name>"), which virsh in the compute container names.
+inline std::string domain_name(std::string_view namespace_name, std::string_view vm_name) {
+    return std::string(namespace_name) + "_" + std::string(vm_name);
+}
+
 }  // namespace kvpod::kubevirt

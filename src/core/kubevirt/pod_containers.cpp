@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/hook/selection.hpp"
 #include "core/json_dump.hpp"
+#include "core/kubevirt/names.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 #include "core/text.hpp"
 
@@ -77,7 +78,7 @@ Json render_probe(const Context& ctx, const Json& probe) {
     std::int64_t delay = int_at(probe, {"initialDelaySeconds"}, 0);
     for (const char* handler : {"httpGet", "tcpSocket"})
         if (has(probe, {handler})) out[handler] = probe[handler];
-    std::string domain = ctx.namespace_name + "_" + ctx.name;
+    std::string domain = domain_name(ctx.namespace_name, ctx.name);
     std::int64_t timeout = out["timeoutSeconds"];
     if (has(probe, {"guestAgentPing"})) {
         out["exec"] = {{"command", {"virt-probe", "--domainName", domain, "--timeoutSeconds", std::to_string(timeout),
@@ -96,6 +97,31 @@ Json render_probe(const Context& ctx, const Json& probe) {
     }
     out["initialDelaySeconds"] = delay + 10;  // libvirt needs about ten seconds to start
     return out;
+}
+
+/// Not in KubeVirt's Pod (there virt-handler watches the domain): the health
+/// check Podman runs for the compute container, so `podman ps`, `podman
+/// healthcheck run` and a systemd unit see a guest whose QEMU is gone while
+/// the launcher lives on (after a killed QEMU it lingered ~28 s here). `virsh
+/// domcontrol` fails for a domain that is not active (shut off, crashed,
+/// undefined) or when libvirt does not answer; a paused domain is alive (a
+/// pause is deliberate: a restart would lose the guest's memory). Plain
+/// words with no shell syntax, because Podman 4.3 runs an exec probe as
+/// `/bin/sh -c "<words joined by spaces> || exit 1"` and 4.4 on runs the
+/// words as they are; virsh finds libvirt through the compute container's
+/// VIRSH_DEFAULT_CONNECT_URI, which health check execs inherit.
+/// kube play makes initialDelaySeconds the start period (failures in it do
+/// not count) and, under restartPolicy Always or OnFailure, restarts the
+/// container once it is unhealthy: six failures 10 s apart outlast the
+/// launcher's own exit after a guest powers itself off, so RerunOnFailure
+/// still leaves that guest off.
+Json domain_health_probe(const Context& ctx) {
+    return {{"exec", {{"command", {"virsh", "domcontrol", domain_name(ctx.namespace_name, ctx.name)}}}},
+            {"initialDelaySeconds", kHealthStartPeriodSeconds},
+            {"periodSeconds", 10},
+            {"timeoutSeconds", 5},
+            {"successThreshold", 1},
+            {"failureThreshold", 6}};
 }
 
 Json support_resources(const Context& ctx, const char* req_cpu, const char* req_mem, const char* lim_cpu,
@@ -121,7 +147,7 @@ std::string libvirt_uri(const Context& ctx) {
 /// runs (a guest still booting may miss the first), and exits once the domain
 /// is gone; the compute container exits when QEMU does.
 Json render_guest_shutdown(const Context& ctx) {
-    const std::string domain = ctx.namespace_name + "_" + ctx.name;
+    const std::string domain = domain_name(ctx.namespace_name, ctx.name);
     const std::string script =
         "domain=" + domain + "\n"
         "shutdown_guest() {\n"
@@ -248,7 +274,12 @@ Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int ho
     else if (!ports.empty())
         compute["ports"] = ports;
     if (const Json* probe = find_path(spec, {"readinessProbe"})) compute["readinessProbe"] = render_probe(ctx, *probe);
-    if (const Json* probe = find_path(spec, {"livenessProbe"})) compute["livenessProbe"] = render_probe(ctx, *probe);
+    // A VMI's own livenessProbe is KubeVirt's, and Podman keeps one health
+    // check per container: the domain check stands in only where it has none.
+    if (const Json* probe = find_path(spec, {"livenessProbe"}))
+        compute["livenessProbe"] = render_probe(ctx, *probe);
+    else
+        compute["livenessProbe"] = domain_health_probe(ctx);
     return compute;
 }
 

@@ -28,6 +28,12 @@ inline constexpr std::string_view kImageVolumeDir = "/var/run/kubevirt-image-vol
 inline constexpr std::string_view kKernelBootVolumeDir = "/var/run/kubevirt-kernel-boot";
 inline constexpr std::string_view kHookSocketsDir = "/var/run/kubevirt-hooks";
 inline constexpr int kQemuTimeoutSeconds = 240;  // without KubeVirt's random jitter: output is deterministic
+/// The start period of the compute container's health check (not KubeVirt's):
+/// the check asks for an active domain, which libvirt has once QEMU runs,
+/// before the guest boots: ~8 s after kube play here under TCG, ~20 s with
+/// six builds beside it; two minutes cover a loaded host, and failures in it
+/// do not count.
+inline constexpr int kHealthStartPeriodSeconds = 120;
 inline constexpr std::string_view kDiskMemoryLimit = "2097152000";
 inline constexpr std::string_view kLauncherPullPolicy = "IfNotPresent";
 inline constexpr int kCpuAllocationRatio = 10;

@@ -18,7 +18,9 @@ packages=(
   debootstrap
   # the test guest (tests/e2e/guest): a syslinux FAT disk made without a loop
   # device, a busybox initramfs; QEMU runs it directly for the boot benchmark
+  # and check-qemu.sh, under SeaBIOS and OVMF, with swtpm's TPM
   syslinux syslinux-common mtools dosfstools cpio xz-utils genisoimage qemu-system-x86 qemu-utils curl
+  ovmf swtpm
   # sanitizers and fuzzers
   clang libclang-rt-14-dev
 )

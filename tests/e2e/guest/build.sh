@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Builds, once, the kvpod test guest (README.md here): a raw disk image that
-# SeaBIOS boots (SYSLINUX on FAT, Debian 12's kernel, a busybox initramfs
-# whose /init is ./init), and a containerDisk image holding it.
+# SeaBIOS boots (SYSLINUX on FAT) and OVMF boots (systemd-boot on the same
+# FAT, \EFI\BOOT\BOOTX64.EFI), Debian 12's kernel, a busybox initramfs
+# whose /init is ./init, and a containerDisk image holding it.
 #
 #   build.sh          prints the image name, localhost/kvpod-test-guest:<key>,
 #                     importing the image into Podman if it is not there
@@ -11,7 +12,7 @@
 # Cached under $E2E_CACHE_DIR (default /var/tmp/kvpod-e2e-cache) as
 # guest-<key>/, the key a hash of this script, ./init, FORMAT, the versions
 # of the Debian packages it downloads (the kernel that linux-image-amd64
-# depends on, busybox-static) and of the host's syslinux, mtools and
+# depends on, busybox-static, systemd-boot-efi) and of the host's syslinux, mtools and
 # dosfstools. Parallel callers wait on a lock for the one that builds.
 # Exits 77 with a reason on stderr when a tool or package is unavailable.
 set -euo pipefail
@@ -19,7 +20,7 @@ set -euo pipefail
 # Bump when what the build does changes in a way the hashed files do not show.
 FORMAT=1
 # Kernel modules the guest loads (their dependencies are added, in order).
-MODULES="virtio_pci virtio_blk virtio_net isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev"
+MODULES="virtio_pci virtio_blk virtio_net isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev efivarfs"
 CMDLINE="console=tty0 console=ttyS0,115200 quiet"
 IMAGE_REPO=localhost/kvpod-test-guest
 
@@ -40,33 +41,35 @@ skip() {
     echo "build.sh: $*" >&2
     exit 77
 }
-for tool in apt-cache apt-get dpkg-deb dpkg-query mkfs.fat syslinux mcopy cpio gzip sha256sum flock awk; do
+for tool in apt-cache apt-get dpkg-deb dpkg-query mkfs.fat syslinux mcopy mmd cpio gzip sha256sum flock awk; do
     command -v "$tool" >/dev/null || skip "$tool is not installed (contrib/setup-debian.sh installs it)"
 done
 [ "$mode" = disk ] || command -v podman >/dev/null || skip "podman is not installed"
 
 # One apt-cache call (each loads the package cache: about a second): the
 # candidates of linux-image-amd64 (which depends on the kernel's own package,
-# "= version") and busybox-static.
-read -r kernel_pkg kernel_ver busybox_ver < <(
-    apt-cache show --no-all-versions linux-image-amd64 busybox-static 2>/dev/null | awk '
+# "= version"), busybox-static and systemd-boot-efi.
+read -r kernel_pkg kernel_ver busybox_ver sdboot_ver < <(
+    apt-cache show --no-all-versions linux-image-amd64 busybox-static systemd-boot-efi 2>/dev/null | awk '
         /^Package:/ { pkg = $2 }
         pkg == "busybox-static" && /^Version:/ { bb = $2 }
+        pkg == "systemd-boot-efi" && /^Version:/ { sd = $2 }
         pkg == "linux-image-amd64" && /^Depends:/ {
             if (match($0, /linux-image-[0-9][^ ,]*-amd64 \(= [^)]*\)/)) {
                 split(substr($0, RSTART, RLENGTH), f, /[ ()=]+/)
                 kpkg = f[1]; kver = f[2]
             }
         }
-        END { print (kpkg ? kpkg : "-"), (kver ? kver : "-"), (bb ? bb : "-") }') || true
+        END { print (kpkg ? kpkg : "-"), (kver ? kver : "-"), (bb ? bb : "-"), (sd ? sd : "-") }') || true
 [ "${kernel_pkg:--}" != - ] && [ "${kernel_ver:--}" != - ] ||
     skip "apt knows no linux-image-amd64 depending on a linux-image-<version>-amd64 (apt-get update?)"
 [ "${busybox_ver:--}" != - ] || skip "apt knows no busybox-static (apt-get update?)"
+[ "${sdboot_ver:--}" != - ] || skip "apt knows no systemd-boot-efi (apt-get update?)"
 host_tools=$(dpkg-query -W -f='${Package}=${Version} ' syslinux syslinux-common mtools dosfstools 2>/dev/null || true)
 
 key=$({
     cat "$here/build.sh" "$here/init"
-    echo "FORMAT=$FORMAT $kernel_pkg=$kernel_ver busybox-static=$busybox_ver $host_tools"
+    echo "FORMAT=$FORMAT $kernel_pkg=$kernel_ver busybox-static=$busybox_ver systemd-boot-efi=$sdboot_ver $host_tools"
 } | sha256sum | cut -c1-12)
 dir=$cache/guest-$key
 image=$IMAGE_REPO:$key
@@ -109,10 +112,14 @@ mkdir "$work/debs"
 # apt-get download drops privileges to _apt when it can write there.
 ! id _apt >/dev/null 2>&1 || chown _apt "$work/debs" 2>/dev/null || true
 echo "build.sh: building the test guest $key ($kernel_pkg $kernel_ver, busybox-static $busybox_ver)" >&2
-(cd "$work/debs" && apt-get download -q "$kernel_pkg=$kernel_ver" "busybox-static=$busybox_ver") \
+(cd "$work/debs" && apt-get download -q "$kernel_pkg=$kernel_ver" "busybox-static=$busybox_ver" \
+    "systemd-boot-efi=$sdboot_ver") \
     >"$work/download.log" 2>&1 || { cat "$work/download.log" >&2; skip "apt-get download failed"; }
 dpkg-deb -x "$work/debs/${kernel_pkg}_"*.deb "$work/kernel"
 dpkg-deb -x "$work/debs/busybox-static_"*.deb "$work/busybox"
+dpkg-deb -x "$work/debs/systemd-boot-efi_"*.deb "$work/sdboot"
+sdboot=$work/sdboot/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+[ -s "$sdboot" ] || skip "systemd-boot-efi has no $sdboot"
 
 vmlinuz=$(find "$work/kernel/boot" -name 'vmlinuz-*' | head -n 1)
 [ -n "$vmlinuz" ] || skip "$kernel_pkg has no /boot/vmlinuz-*"
@@ -168,6 +175,10 @@ printf '%s\n' "${order[@]}" >"$root/lib/modules/load-order"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$work/initrd.gz"
 
 # --- the FAT disk: SYSLINUX, the kernel, the initramfs --------------------------
+# The same files boot under EFI: OVMF finds \EFI\BOOT\BOOTX64.EFI on the
+# FAT of a whole disk (no partition table, as for SeaBIOS) and runs
+# systemd-boot, whose only entry loads vmlinuz and initrd.gz with the same
+# command line (no menu: timeout 0).
 cat >"$work/syslinux.cfg" <<EOF
 SERIAL 0 115200
 DEFAULT kvpod
@@ -186,6 +197,12 @@ syslinux --install "$work/disk.img"
 mcopy -i "$work/disk.img" "$vmlinuz" ::vmlinuz
 mcopy -i "$work/disk.img" "$work/initrd.gz" ::initrd.gz
 mcopy -i "$work/disk.img" "$work/syslinux.cfg" ::syslinux.cfg
+printf 'timeout 0\ndefault kvpod.conf\nconsole-mode keep\n' >"$work/loader.conf"
+printf 'title kvpod test guest\nlinux /vmlinuz\ninitrd /initrd.gz\noptions %s\n' "$CMDLINE" >"$work/kvpod.conf"
+mmd -i "$work/disk.img" ::EFI ::EFI/BOOT ::loader ::loader/entries
+mcopy -i "$work/disk.img" "$sdboot" ::EFI/BOOT/BOOTX64.EFI
+mcopy -i "$work/disk.img" "$work/loader.conf" ::loader/loader.conf
+mcopy -i "$work/disk.img" "$work/kvpod.conf" ::loader/entries/kvpod.conf
 
 # --- the containerDisk: /disk/disk.img, qemu's 107:107, read-only ---------------
 mkdir -p "$work/image/disk"
@@ -201,6 +218,7 @@ cat >"$work/out/build-info" <<EOF
 key $key
 kernel $kernel_pkg $kernel_ver ($release)
 busybox-static $busybox_ver
+systemd-boot-efi $sdboot_ver
 host $host_tools
 cmdline $CMDLINE
 modules ${order[*]}

@@ -4,11 +4,15 @@
 # with run-qemu.sh, three times on one data disk; prints TAP and the
 # measured times. Exits 77 when the guest cannot be built or QEMU is missing.
 #
-#   boot 1: user-data ISO, DHCP, httpd through hostfwd, BOOTCOUNT 1,
-#           "status", "write", then QEMU's system_powerdown (ACPI)
-#   boot 2: no ISO, BOOTCOUNT 2, the token of boot 1, "write", then SIGKILL
-#   boot 3: no network, BOOTCOUNT 3, boot 1's token (boot 2's unsynced write
-#           is lost), then the console's "poweroff"
+#   boot 1: SeaBIOS, user-data ISO, DHCP, httpd through hostfwd, BOOTCOUNT 1,
+#           FIRMWARE bios, no EFI variable, no TPM, "status", "write", then
+#           QEMU's system_powerdown (ACPI)
+#   boot 2: OVMF (fresh EFI variables), no ISO, BOOTCOUNT 2, the token of
+#           boot 1, FIRMWARE efi, EFIBOOTS 1, a new TPM (swtpm, when
+#           installed), "write", then SIGKILL
+#   boot 3: OVMF (boot 2's EFI variables), no network, BOOTCOUNT 3, boot 1's
+#           token (boot 2's unsynced write is lost), EFIBOOTS 2, boot 2's TPM
+#           state: one TPM reset more, then the console's "poweroff"
 #
 # Environment: E2E_CACHE_DIR (build.sh), KVPOD_QEMU_ACCEL (run-qemu.sh),
 # GUEST_BOOT_TIMEOUT (seconds to KVPOD-READY, default 120).
@@ -140,6 +144,9 @@ fi
 has "KVPOD-NET addr=10.0.2.15/24 gw=10.0.2.2" "boot1: QEMU's DHCP address and gateway"
 has "KVPOD-BOOTCOUNT 1" "boot1: the first boot counts 1"
 has "KVPOD-TOKEN none" "boot1: a blank data disk has no token"
+has "KVPOD-FIRMWARE bios" "boot1: SeaBIOS: KVPOD-FIRMWARE bios"
+has "KVPOD-EFIBOOTS none" "boot1: SeaBIOS: no EFI variables"
+has "KVPOD-TPM none" "boot1: no TPM: KVPOD-TPM none"
 page=$(curl -s -m 10 "http://127.0.0.1:$port/")
 if grep -qF "KVPOD-HTTP-OK boots=1" <<<"$page"; then ok "boot1: httpd answers through hostfwd"; else not_ok "boot1: httpd answers through hostfwd" "$page"; fi
 "$run" --send "$tmp/serial.sock" status
@@ -162,11 +169,21 @@ fi
 stop1=$stop_ms
 
 # --- boot 2 ---------------------------------------------------------------------
-boot boot2
+tpm=()
+! command -v swtpm >/dev/null || tpm=(--tpm "$tmp/tpm")
+boot boot2 --efi "$tmp/efivars.fd" "${tpm[@]}"
 ready2=$ready_ms
 has "KVPOD-USERDATA none" "boot2: no user-data volume"
 has "KVPOD-BOOTCOUNT 2" "boot2: the counter survived: 2"
 has "KVPOD-TOKEN tok-one" "boot2: the token written before the ACPI power-off survived"
+has "KVPOD-FIRMWARE efi" "boot2: OVMF boots the same disk: KVPOD-FIRMWARE efi"
+has "KVPOD-EFIBOOTS 1" "boot2: fresh EFI variables: KVPOD-EFIBOOTS 1"
+resets2=$(tr -d '\r' <"$log" | sed -n 's/^KVPOD-TPM resets=\([0-9]*\) restarts=[0-9]*$/\1/p')
+if [ -z "${tpm[*]}" ]; then
+    echo "ok $((n += 1)) - boot2: TPM # SKIP no swtpm"
+elif [ -n "$resets2" ]; then ok "boot2: the TPM answers TPM2_ReadClock: resets=$resets2"; else
+    not_ok "boot2: the TPM answers TPM2_ReadClock" "$(tr -d '\r' <"$log" | grep KVPOD-TPM)"
+fi
 "$run" --send "$tmp/serial.sock" "write tok-two"
 if wait_line "KVPOD-WROTE tok-two"; then ok "boot2: write prints KVPOD-WROTE"; else not_ok "boot2: write prints KVPOD-WROTE"; fi
 sleep 2
@@ -175,11 +192,22 @@ wait "$qemu_pid" 2>/dev/null
 qemu_pid=
 
 # --- boot 3 ---------------------------------------------------------------------
-boot boot3 --no-net
+boot boot3 --no-net --efi "$tmp/efivars.fd" "${tpm[@]}"
 ready3=$ready_ms
 has "KVPOD-NET none" "boot3: no network card: KVPOD-NET none"
 has "KVPOD-BOOTCOUNT 3" "boot3: the counter: 3"
 has "KVPOD-TOKEN tok-one" "boot3: the unsynced write before SIGKILL is lost"
+has "KVPOD-EFIBOOTS 2" "boot3: the EFI variable written at boot 2 survived in the VARS file: 2"
+if [ -z "${tpm[*]}" ]; then
+    echo "ok $((n += 1)) - boot3: TPM state # SKIP no swtpm"
+elif [ -n "$resets2" ]; then
+    resets3=$(tr -d '\r' <"$log" | sed -n 's/^KVPOD-TPM resets=\([0-9]*\) restarts=[0-9]*$/\1/p')
+    if [ "$resets3" = $((resets2 + 1)) ]; then ok "boot3: the TPM kept its state: resets=$resets3, one more than boot 2"; else
+        not_ok "boot3: the TPM kept its state: resets=$((resets2 + 1))" "$(tr -d '\r' <"$log" | grep KVPOD-TPM)"
+    fi
+else
+    not_ok "boot3: the TPM kept its state" "no resetCount at boot 2"
+fi
 "$run" --send "$tmp/serial.sock" poweroff
 wait_exit 30
 if [ "$exit_status" = 0 ] && tr -d '\r' <"$log" | grep -qx "KVPOD-POWEROFF synced"; then
@@ -189,7 +217,7 @@ else
 fi
 
 echo "# accel $("$run" --accel-probe), disk $disk"
-echo "# start to KVPOD-READY: $(secs "$ready1") (ISO, DHCP), $(secs "$ready2") (DHCP), $(secs "$ready3") (no net);" \
+echo "# start to KVPOD-READY: $(secs "$ready1") (SeaBIOS, ISO, DHCP), $(secs "$ready2") (OVMF, DHCP), $(secs "$ready3") (OVMF, no net);" \
     "system_powerdown to exit $(secs "$stop1")"
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -20,6 +20,12 @@
 #                           /dev/kvm is usable and a short SeaBIOS probe
 #                           under KVM gets to the boot menu, else TCG
 #     --pidfile FILE        QEMU's pid file
+#     --efi VARS            boot with OVMF (the host's $OVMF_CODE, default
+#                           /usr/share/OVMF/OVMF_CODE_4M.fd) instead of
+#                           SeaBIOS, the EFI variables in VARS (made from
+#                           OVMF_VARS_4M.fd when missing, kept after)
+#     --tpm DIR             a TPM 2.0 (tpm-tis): swtpm with its state in DIR
+#                           (made when missing, kept after)
 #   Extra QEMU arguments: $KVPOD_QEMU_ARGS (split at spaces).
 #
 #   run-qemu.sh --send PATH LINE       types LINE (and Enter) on the serial
@@ -97,7 +103,7 @@ accel_probe() {
     rm -f "$log"
 }
 
-serial=stdio serial_log='' qmp='' http_port='' cidata='' net=1 memory=256 pidfile=''
+serial=stdio serial_log='' qmp='' http_port='' cidata='' net=1 memory=256 pidfile='' efi_vars='' tpm_dir=''
 accel=${KVPOD_QEMU_ACCEL:-auto}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -113,6 +119,8 @@ while [ $# -gt 0 ]; do
     --memory) memory=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
     --pidfile) pidfile=$2; shift 2 ;;
+    --efi) efi_vars=$2; shift 2 ;;
+    --tpm) tpm_dir=$2; shift 2 ;;
     -h | --help) usage ;;
     --) shift; break ;;
     -*) usage ;;
@@ -132,6 +140,14 @@ esac
 args=(-name kvpod-test-guest -accel "$accel" -m "$memory" -smp 1 -no-reboot
     -nodefaults -display none -vga std)
 [ "$accel" = kvm ] && args+=(-cpu host)
+if [ -n "$efi_vars" ]; then
+    code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+    [ -r "$code" ] || { echo "run-qemu.sh: no OVMF firmware $code (Debian: ovmf)" >&2; exit 77; }
+    [ -e "$efi_vars" ] || cp "${code%/*}/OVMF_VARS_4M.fd" "$efi_vars"
+    # shellcheck disable=SC2054
+    args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+        -drive "if=pflash,format=raw,unit=1,file=$efi_vars")
+fi
 log_opt=${serial_log:+,logfile=$serial_log,logappend=on}
 if [ "$serial" = stdio ]; then
     args+=(-chardev "stdio,id=ser0,signal=off$log_opt")
@@ -164,6 +180,18 @@ if [ "$net" = 1 ]; then
         -device virtio-net-pci,netdev=net0)
 else
     args+=(-net none)
+fi
+if [ -n "$tpm_dir" ]; then
+    command -v swtpm >/dev/null || { echo "run-qemu.sh: --tpm needs swtpm (Debian: swtpm)" >&2; exit 77; }
+    mkdir -p "$tpm_dir"
+    rm -f "$tpm_dir/ctrl.sock"
+    # --terminate: swtpm ends when QEMU closes the control socket.
+    swtpm socket --tpm2 --tpmstate "dir=$tpm_dir" --ctrl "type=unixio,path=$tpm_dir/ctrl.sock" \
+        --terminate --daemon --log "file=$tpm_dir/swtpm.log"
+    for ((i = 0; i < 50; i++)); do [ -S "$tpm_dir/ctrl.sock" ] && break; sleep 0.1; done
+    # shellcheck disable=SC2054
+    args+=(-chardev "socket,id=chrtpm,path=$tpm_dir/ctrl.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm
+        -device tpm-tis,tpmdev=tpm0)
 fi
 [ -z "$pidfile" ] || args+=(-pidfile "$pidfile")
 # shellcheck disable=SC2206  # a list of words

@@ -33,6 +33,7 @@ enum Option : int {
     kOptionPodman,
     kOptionIdleTimeout,
     kOptionVersion,
+    kOptionSystemctl,
     kOptionOutput = 'o',
     kOptionHelp = 'h',
 };
@@ -55,6 +56,7 @@ constexpr option kLongOptions[] = {
     {"podman", required_argument, nullptr, kOptionPodman},
     {"idle-timeout", required_argument, nullptr, kOptionIdleTimeout},
     {"version", no_argument, nullptr, kOptionVersion},
+    {"systemctl", required_argument, nullptr, kOptionSystemctl},
     {"help", no_argument, nullptr, kOptionHelp},
     {nullptr, 0, nullptr, 0},
 };
@@ -141,8 +143,8 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
     std::vector<arguments::Argument> options;
     std::vector<std::string> operands;
     for (auto& argument : arguments::read(argc, argv, kLongOptions, "ho:", kSeeHelp)) {
-        if (argument.id == kOptionHelp) return {Command::Help, {}, {}};
-        if (argument.id == kOptionVersion) return {Command::Version, {}, {}};
+        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}};
+        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}};
         if (argument.id == arguments::kOperand) operands.push_back(std::move(argument.value));
         else options.push_back(std::move(argument));
     }
@@ -158,8 +160,42 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         return line;
     }
 
+    if (!operands.empty()) {
+        static const std::pair<const char*, LifecycleVerb> kVerbs[] = {
+            {"list", LifecycleVerb::List}, {"status", LifecycleVerb::Status}, {"start", LifecycleVerb::Start},
+            {"stop", LifecycleVerb::Stop}, {"restart", LifecycleVerb::Restart}};
+        for (const auto& [word, verb] : kVerbs) {
+            if (operands.front() != word) continue;
+            line.command = Command::Lifecycle;
+            line.lifecycle.verb = verb;
+            if (verb == LifecycleVerb::List) {
+                if (operands.size() != 1) throw usage_error("list takes no VM name");
+            } else if (operands.size() != 2) {
+                throw usage_error(std::string(word) + " takes one VM name");
+            } else {
+                line.lifecycle.vm = operands[1];
+            }
+            for (const auto& argument : options) {
+                switch (argument.id) {
+                case kOptionPodman: line.lifecycle.podman = argument.value; break;
+                case kOptionHostRoot: line.lifecycle.host_root = argument.value; break;
+                case kOptionSystemctl: line.lifecycle.systemctl = argument.value; break;
+                case kOptionOutput:
+                    if (verb == LifecycleVerb::List || verb == LifecycleVerb::Status) {
+                        line.lifecycle.output = argument.value;
+                        break;
+                    }
+                    [[fallthrough]];
+                default: throw usage_error(option_name(argument.id) + " is not an option of " + word);
+                }
+            }
+            return line;
+        }
+    }
+
     std::string vm_file;
     for (const auto& argument : options) {
+        if (argument.id == kOptionSystemctl) throw usage_error("--systemctl is an option of start, stop and restart only");
         if (is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is an option of console only");
         apply_convert_option(argument, line.convert, vm_file);
     }
@@ -187,6 +223,14 @@ std::string usage(const std::string& default_hook_config) {
            "      Attaches to a running VM's serial console. On a terminal, Ctrl+] detaches. With stdin\n"
            "      not a terminal, relays stdin to the guest, then the guest's output until it has been\n"
            "      quiet for --idle-timeout. Ends 0 also when the VM stops.\n"
+           "  kubevirt-vm-to-pod list [-o table|json] [--podman PODMAN] [--host-root DIR]\n"
+           "      The VMs on this host: libvirt state, since when, vCPUs, memory, the devices the hook\n"
+           "      granted, the guest's address, the systemd unit.\n"
+           "  kubevirt-vm-to-pod status [-o table|json] [--podman PODMAN] [--host-root DIR] VM\n"
+           "      One VM, one field a line (or one JSON object).\n"
+           "  kubevirt-vm-to-pod start|stop|restart [--podman PODMAN] [--systemctl SYSTEMCTL] VM\n"
+           "      Through the VM's systemd unit when one is installed (systemctl), else Podman; stop waits\n"
+           "      the Pod's grace period for the guest to shut down.\n"
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
@@ -198,7 +242,8 @@ std::string usage(const std::string& default_hook_config) {
            "  --no-passt                keep the VM's own network binding instead of passt\n"
            "  --mount-devices[=true|false]\n"
            "                            write this host's device nodes into the Pod (hosts without the hook)\n"
-           "  --host-root DIR           where --mount-devices looks for /dev and /sys (default " + defaults.host_root + ")\n"
+           "  --host-root DIR           where --mount-devices looks for /dev and /sys, and the VM commands for\n"
+           "                            installed units (default " + defaults.host_root + ")\n"
            "  --hook-config FILE        the hook's configuration, which --mount-devices follows for GPUs and\n"
            "                            host devices (default " + default_hook_config + ")\n"
            "  --add-console-proxy       add the serial console proxy container\n"
@@ -206,10 +251,12 @@ std::string usage(const std::string& default_hook_config) {
            "  --proxy-port PORT         console proxy port (default " + std::to_string(c.proxy_port) + ")\n"
            "  --podman-version VERSION  the Podman that plays the Pod; before 5.3, containerDisks become\n"
            "                            image-driver volumes (default " + defaults.podman_version + ")\n"
-           "  -o, --output yaml|json    the Pod's format (default " + defaults.output + ")\n"
+           "  -o, --output yaml|json    the Pod's format (default " + defaults.output + "); list, status:\n"
+           "                            table (default) or json\n"
            "  --namespace NS            console: the VM's namespace, checked against its container's\n"
            "                            (default: any)\n"
-           "  --podman PODMAN           console: the podman command (default " + console.podman + ")\n"
+           "  --podman PODMAN           console and the VM commands: the podman command (default " + console.podman + ")\n"
+           "  --systemctl SYSTEMCTL     start, stop, restart: the systemctl command (default systemctl)\n"
            "  --idle-timeout SECONDS    console: after stdin ends, how long the guest may be quiet before\n"
            "                            console ends (default " + seconds_text(console.idle_ms) + ")\n"
            "  --version                 print the version and that of the built-in common instancetypes\n"

@@ -5,16 +5,18 @@
 
 #include "vm2pod/console_cmd.hpp"
 #include "vm2pod/convert_cmd.hpp"
+#include "vm2pod/lifecycle_cmd.hpp"
 
 /// kubevirt-vm-to-pod's arguments (read with core/arguments.hpp).
 namespace kvpod::vm2pod {
 
-enum class Command { Convert, Console, Help, Version };
+enum class Command { Convert, Console, Lifecycle, Help, Version };
 
 struct CommandLine {
     Command command = Command::Convert;
     CommandOptions convert;  ///< convert
     ConsoleOptions console;  ///< console
+    LifecycleOptions lifecycle;  ///< list, status, start, stop, restart
 };
 
 /// Reads argv. Throws Error for a usage mistake, naming the argument and

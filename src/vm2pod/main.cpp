@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
         case vm2pod::Command::Help: host::write_stdout(vm2pod::usage(KVPOD_HOOK_CONFIG_PATH)); return 0;
         case vm2pod::Command::Version: host::write_stdout(vm2pod::version_text()); return 0;
         case vm2pod::Command::Console: return vm2pod::run_console(line.console);
+        case vm2pod::Command::Lifecycle: return vm2pod::run_lifecycle(line.lifecycle);
         case vm2pod::Command::Convert: break;
         }
         auto output = vm2pod::run_convert(line.convert, stdin);

@@ -116,6 +116,41 @@ TEST_CASE("console VM, with its own options on either side of the name") {
     CHECK(parse({"console", "--idle-timeout=0", "myvm"}).console.idle_ms == 0);
 }
 
+TEST_CASE("list, status, start, stop, restart: the VM commands and their options") {
+    using kvpod::vm2pod::LifecycleVerb;
+    auto list = parse({"list"});
+    CHECK(list.command == Command::Lifecycle);
+    CHECK(list.lifecycle.verb == LifecycleVerb::List);
+    CHECK(list.lifecycle.output == "table");
+    CHECK(list.lifecycle.podman == "podman");
+    CHECK(list.lifecycle.host_root == "/");
+    CHECK(parse({"list", "-o", "json"}).lifecycle.output == "json");
+    auto status = parse({"status", "--output=json", "web", "--host-root", "/tmp/r", "--podman=/bin/podman"});
+    CHECK(status.lifecycle.verb == LifecycleVerb::Status);
+    CHECK(status.lifecycle.vm == "web");
+    CHECK(status.lifecycle.output == "json");
+    CHECK(status.lifecycle.host_root == "/tmp/r");
+    CHECK(status.lifecycle.podman == "/bin/podman");
+    struct Case {
+        const char* word;
+        LifecycleVerb verb;
+    };
+    for (const Case& c : {Case{"start", LifecycleVerb::Start}, Case{"stop", LifecycleVerb::Stop},
+                          Case{"restart", LifecycleVerb::Restart}}) {
+        auto line = parse({c.word, "web", "--systemctl", "/bin/systemctl"});
+        CHECK(line.lifecycle.verb == c.verb);
+        CHECK(line.lifecycle.vm == "web");
+        CHECK(line.lifecycle.systemctl == "/bin/systemctl");
+    }
+    const std::string see = "; see kubevirt-vm-to-pod --help";
+    CHECK(error_of([] { parse({"list", "web"}); }) == "list takes no VM name" + see);
+    CHECK(error_of([] { parse({"status"}); }) == "status takes one VM name" + see);
+    CHECK(error_of([] { parse({"stop", "a", "b"}); }) == "stop takes one VM name" + see);
+    CHECK(error_of([] { parse({"stop", "a", "-o", "json"}); }) == "--output is not an option of stop" + see);
+    CHECK(error_of([] { parse({"list", "--namespace", "x"}); }) == "--namespace is not an option of list" + see);
+    CHECK(error_of([] { parse({"vm.yaml", "--systemctl=x"}); }) == "--systemctl is an option of start, stop and restart only" + see);
+}
+
 TEST_CASE("--help and --version win wherever they stand") {
     CHECK(parse({"--help"}).command == Command::Help);
     CHECK(parse({"vm.yaml", "-h"}).command == Command::Help);

@@ -195,7 +195,26 @@ TEST_CASE("hostDisk, PVC and cloud-init volumes") {
     CHECK(named(r.spec()["volumes"], "data") == Json{{"name", "data"}, {"persistentVolumeClaim", {{"claimName", "vm-data"}}}});
     CHECK(named(r.compute()["volumeMounts"], "data")["mountPath"] == "/var/run/kubevirt-private/vmi-disks/data");
     CHECK(named(r.spec()["volumes"], "cloudinit").is_null());
-    CHECK(r.warned("truncate -s 1Gi /var/lib/vms/disk.img && chown 107:107 /var/lib/vms/disk.img"));
+    CHECK(r.warned("/spec/volumes/0 (host): the disk /var/lib/vms/disk.img persists on this host: the init container "
+                   "vm-storage-init creates it at the first start, 1073741824 bytes (sparse), owned by uid 107"));
+    // virt-handler's DiskImgCreator, done by a root init container before compute.
+    const Json& init = r.spec()["initContainers"][0];
+    CHECK(init["name"] == "vm-storage-init");
+    CHECK(init["securityContext"]["runAsUser"] == 0);
+    CHECK(init["securityContext"]["capabilities"]["add"] == Json::array({"CHOWN"}));
+    CHECK(init["command"] == Json::array({"/bin/sh", "-c",
+        "set -u; if [ ! -e /var/run/kubevirt-private/vmi-disks/host/disk.img ]; then rm -f "
+        "/var/run/kubevirt-private/vmi-disks/host/disk.img.kvpod-new && truncate -s 1073741824 "
+        "/var/run/kubevirt-private/vmi-disks/host/disk.img.kvpod-new && chown 107:107 "
+        "/var/run/kubevirt-private/vmi-disks/host/disk.img.kvpod-new && mv "
+        "/var/run/kubevirt-private/vmi-disks/host/disk.img.kvpod-new /var/run/kubevirt-private/vmi-disks/host/disk.img "
+        "&& echo 'created /var/lib/vms/disk.img (1073741824 bytes, sparse) for uid 107' || exit 1; fi"}));
+    CHECK(init["volumeMounts"] == Json::array({{{"name", "host"}, {"mountPath", "/var/run/kubevirt-private/vmi-disks/host"}}}));
+    CHECK(r.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/persistent-state"] == "disk host=/var/lib/vms/disk.img");
+    CHECK(error_of([] { render(variant(R"({"spec": {"volumes": [
+        {"name": "host", "hostDisk": {"path": "/var/lib/vms/disk.img", "type": "DiskOrCreate"}}]}})")); }) ==
+          "/spec/volumes/0 (host)/hostDisk/capacity: a hostDisk of type DiskOrCreate needs its capacity; set capacity, "
+          "such as 10Gi");
     CHECK(r.warned("/spec/volumes/1 (data): becomes the Podman volume vm-data"));
 }
 
@@ -313,18 +332,38 @@ TEST_CASE("what podman kube play cannot do is an error naming the volume") {
     CHECK(error_of([] { render(variant(R"({"spec": {"volumes": [{"name": "info", "downwardAPI": {"fields": []}}]}})")); }) ==
           "/spec/volumes/0 (info): a downwardAPI volume needs the Kubernetes API, and podman kube play has no "
           "downwardAPI volumes; remove the volume, or pass the data with cloudInitNoCloud");
-    CHECK(error_of([] { render(variant(R"({"spec": {"domain": {"devices": {"tpm": {"persistent": true}}}}})"),
-                               on_podman("4.3")); }) ==
-          "/spec/domain: persistent TPM or EFI state needs volume subPath, which podman kube play 4.3 ignores; use "
-          "Podman 4.4 or later, or drop persistent: true");
     CHECK(error_of([] { render(Json{{"kind", "VirtualMachine"}, {"spec", Json::object()}}); }) ==
           "VMI: is not a VirtualMachineInstance with a spec; expand the VM first (expand_vmi)");
 }
 
-TEST_CASE("persistent TPM state lives in a Podman volume named like KubeVirt's PVC") {
-    auto r = render(variant(R"({"spec": {"domain": {"devices": {"tpm": {"persistent": true}}}}})"));
-    CHECK(named(r.spec()["volumes"], "vm-state")["persistentVolumeClaim"]["claimName"] == "persistent-state-for-cirros-test");
-    CHECK(named(r.compute()["volumeMounts"], "vm-state")["subPath"] == "meta");
+TEST_CASE("persistent TPM and EFI state live in Podman volumes named like KubeVirt's PVC, on every Podman") {
+    for (const char* podman : {"4.3", "5.4"}) {
+        CAPTURE(podman);
+        auto r = render(variant(R"({"spec": {"domain": {"devices": {"tpm": {"persistent": true}},
+            "firmware": {"bootloader": {"efi": {"persistent": true, "secureBoot": false}}}}}})"), on_podman(podman));
+        // KubeVirt's paths for a non-root VMI (pkg/util PathForNVram, PathForSwtpm, PathForSwtpmLocalca).
+        for (const auto& [sub, path] : std::vector<std::pair<std::string, std::string>>{
+                 {"nvram", "/var/run/kubevirt-private/libvirt/qemu/nvram"},
+                 {"swtpm", "/var/run/kubevirt-private/libvirt/qemu/swtpm"},
+                 {"swtpm-localca", "/var/run/kubevirt-private/var/lib/swtpm-localca"}}) {
+            CAPTURE(sub);
+            CHECK(named(r.spec()["volumes"], "vm-state-" + sub)["persistentVolumeClaim"]["claimName"] ==
+                  "persistent-state-for-cirros-test-" + sub);
+            CHECK(named(r.compute()["volumeMounts"], "vm-state-" + sub)["mountPath"] == path);
+            CHECK(named(r.spec()["initContainers"][0]["volumeMounts"], "vm-state-" + sub)["mountPath"] == path);
+        }
+        std::string script = r.spec()["initContainers"][0]["command"][2];
+        CHECK(script == "set -u; chown 107:107 /var/run/kubevirt-private/libvirt/qemu/nvram || exit 1; chown 107:107 "
+                        "/var/run/kubevirt-private/libvirt/qemu/swtpm || exit 1; chown 107:107 "
+                        "/var/run/kubevirt-private/var/lib/swtpm-localca || exit 1");
+        CHECK(r.warned("/spec/domain: persists beyond the Pod, as KubeVirt's backend storage: the EFI variables (NVRAM) "
+                       "in the volume persistent-state-for-cirros-test-nvram; the TPM's state in the volumes "
+                       "persistent-state-for-cirros-test-swtpm and persistent-state-for-cirros-test-swtpm-localca"));
+        if (std::string(podman) == "5.4")
+            CHECK(r.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/persistent-state"] ==
+                  "efi=persistent-state-for-cirros-test-nvram; tpm=persistent-state-for-cirros-test-swtpm,"
+                  "persistent-state-for-cirros-test-swtpm-localca");
+    }
 }
 
 TEST_CASE("the same VMI renders to the same bytes") {

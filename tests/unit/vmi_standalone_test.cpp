@@ -64,12 +64,6 @@ TEST_CASE("each unsupported source is named with its path and alternative") {
         {"{domain: {devices: {}}, volumes: [{name: c, persistentVolumeClaim: {claimName: p, hotpluggable: true}}]}",
          sp + "/volumes/0/persistentVolumeClaim/hotpluggable: a hotpluggable volume needs virt-handler; set "
               "hotpluggable: false"},
-        {"{domain: {devices: {tpm: {persistent: true}}}}",
-         sp + "/domain/devices/tpm/persistent: a persistent TPM needs backend storage (a PVC that virt-controller "
-              "creates); set persistent: false; the TPM state then lasts as long as the pod"},
-        {"{domain: {devices: {}, firmware: {bootloader: {efi: {persistent: true}}}}}",
-         sp + "/domain/firmware/bootloader/efi/persistent: persistent EFI variables needs backend storage (a PVC that "
-              "virt-controller creates); set persistent: false; the EFI variables then last as long as the pod"},
         {"{domain: {devices: {interfaces: [{name: m, bridge: {}}]}}, networks: [{name: m, multus: {networkName: br}}]}",
          sp + "/networks/0/multus: a Multus network needs Multus, which Podman does not have; connect the VM to the "
               "pod network only, or use --no-passt to keep the network as written"},

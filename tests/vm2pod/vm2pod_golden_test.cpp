@@ -146,6 +146,9 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
              {"cirros-cluster-csmall-vm", "cirros-cluster-csmall-vm", "5.4", true, "cluster-csmall", ""},
              // KubeVirt's common instancetype and preference, from the embedded bundle.
              {"fedora-u1-medium-vm", "fedora-u1-medium-vm", "5.4", true, "", ""},
+             // Windows 11: persistent TPM and EFI (secure boot), a PVC root, on both Podmans.
+             {"windows11-vm", "windows11-vm", "5.4", true, "", ""},
+             {"windows11-vm-podman4.3", "windows11-vm", "4.3.1", true, "", ""},
          }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;

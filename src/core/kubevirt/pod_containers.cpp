@@ -348,6 +348,25 @@ Json render_side_containers(Context& ctx, const Json& sidecars) {
 
 Json render_init_containers(Context& ctx, const Volumes& volumes) {
     Json init = Json::array();
+    if (!volumes.storage_steps.empty()) {
+        // virt-handler's part, before the launcher starts: it runs as root on
+        // the node; here a root init container (chown needs CAP_CHOWN). Each
+        // step leaves what exists alone, so every start may run it.
+        std::string script = "set -u";
+        for (const auto& step : volumes.storage_steps) script += "; " + step;
+        init.push_back({{"name", "vm-storage-init"},
+                        {"image", ctx.options.launcher_image},
+                        {"imagePullPolicy", std::string(kLauncherPullPolicy)},
+                        {"command", {"/bin/sh", "-c", script}},
+                        {"resources", support_resources(ctx, "1m", "1M", "10m", "40M")},
+                        {"securityContext",
+                         {{"runAsUser", 0},
+                          {"runAsNonRoot", false},
+                          {"allowPrivilegeEscalation", false},
+                          {"capabilities", {{"drop", Json::array({"ALL"})}, {"add", Json::array({"CHOWN"})}}}}},
+                        {"volumeMounts", volumes.storage_mounts},
+                        {"terminationMessagePolicy", "FallbackToLogsOnError"}});
+    }
     if (volumes.disk_checks.empty()) return init;
     std::string script = "missing=0";
     for (const auto& check : volumes.disk_checks) script += "; " + check;

@@ -92,6 +92,15 @@ struct Volumes {
     Json devices = Json::array();  ///< compute volumeDevices
     std::vector<std::string> shared_filesystem_paths;
     std::vector<std::string> disk_checks;  ///< shell tests the containerDisk guard runs (Podman < 5.3)
+    /// What virt-handler prepares before the launcher starts, done by the
+    /// root init container vm-storage-init: shell steps (hostDisk images of
+    /// DiskOrCreate, the ownership of the persistent state directories) and
+    /// the compute mounts they work in.
+    std::vector<std::string> storage_steps;
+    Json storage_mounts = Json::array();
+    /// What persists beyond the Pod and where ("efi=VOLUME", "tpm=VOLUME,VOLUME",
+    /// "disk NAME=PATH"), for the annotation kubevirt-vm-to-pod/persistent-state.
+    std::vector<std::string> persistent;
 };
 
 /// VolumeRenderer (rendervolumes.go) with the containerDisk mechanism of
@@ -120,7 +129,7 @@ Json render_side_containers(Context& ctx, const Json& sidecars);
 Json render_init_containers(Context& ctx, const Volumes& volumes);
 
 Json pod_labels(const Context& ctx, const std::string& hostname);
-Json pod_annotations(Context& ctx);
+Json pod_annotations(Context& ctx, const std::vector<std::string>& persistent);
 Json node_selector(const Context& ctx);
 /// vmi.spec.affinity plus the host-model and forbidden-feature rules; null when none.
 Json pod_affinity(const Context& ctx);

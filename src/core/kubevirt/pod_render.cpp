@@ -131,8 +131,8 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
         // kube play then fails removing the still running one-shot container.
         if (!pod_options.podman.at_least(4, 4) && pod_options.restart_policy != "Never") {
             ctx.warn("Pod /spec/restartPolicy", "Never instead of " + pod_options.restart_policy + ": Podman " +
-                                                pod_options.podman.str() + " would restart the containerDisk check "
-                                                "(an init container) too; restart the VM with podman pod start");
+                                                pod_options.podman.str() + " would restart the init containers "
+                                                "too; restart the VM with podman pod start");
             spec["restartPolicy"] = "Never";
         }
     }
@@ -146,7 +146,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
 
     Json metadata = {{"name", ctx.pod_name},
                      {"labels", pod_labels(ctx, hostname)},
-                     {"annotations", pod_annotations(ctx)},
+                     {"annotations", pod_annotations(ctx, volumes.persistent)},
                      {"ownerReferences", Json::array({{{"apiVersion", "kubevirt.io/v1"},
                                                        {"kind", "VirtualMachineInstance"},
                                                        {"name", ctx.name},

@@ -55,7 +55,7 @@ Json pod_labels(const Context& ctx, const std::string& hostname) {
     return labels;
 }
 
-Json pod_annotations(Context& ctx) {
+Json pod_annotations(Context& ctx, const std::vector<std::string>& persistent) {
     Json annotations = {{"kubevirt.io/domain", ctx.name}};
     for (const auto& [key, value] : object_at(ctx.vmi, {"metadata", "annotations"}).items()) {
         if (starts_with(key, "kubectl.kubernetes.io") || starts_with(key, "kubevirt.io/storage-observed-api-version") ||
@@ -68,6 +68,8 @@ Json pod_annotations(Context& ctx) {
     annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = "";
     // The hook's marker: devices come at container start, unless --mount-devices wrote them here.
     if (!ctx.pod_options.device_mounts) annotations[std::string(hook::kVmAnnotation)] = vm_marker(ctx.name);
+    // What outlives the Pod and where: "efi=VOLUME tpm=VOLUME,VOLUME disk NAME=PATH; ...".
+    if (!persistent.empty()) annotations["kubevirt-vm-to-pod/persistent-state"] = text::join(persistent, "; ");
 
     if (!ctx.pod_options.podman.has_long_annotations()) {
         for (auto it = annotations.begin(); it != annotations.end();) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 
 namespace kvpod::kubevirt::pod {
@@ -96,14 +97,32 @@ void VolumeRenderer::host_disk(std::size_t i, const Json& volume) {
     std::string path = string_at(volume, {"hostDisk", "path"});
     std::string type = string_at(volume, {"hostDisk", "type"});
     std::string host_path_type = type == "Disk" ? "Directory" : type == "DiskOrCreate" ? "DirectoryOrCreate" : "";
-    add({{"name", name}, {"hostPath", {{"path", dir_of(path)}, {"type", host_path_type}}}},
-        mount(name, kVmiDisksDir + "/" + name));
+    Json disk_mount = mount(name, kVmiDisksDir + "/" + name);
+    add({{"name", name}, {"hostPath", {{"path", dir_of(path)}, {"type", host_path_type}}}}, disk_mount);
     if (type == "DiskOrCreate") {
-        std::string capacity = string_at(volume, {"hostDisk", "capacity"});
-        ctx_.warn(where_of(i, volume),
-                  "nobody creates " + path + " without virt-handler: before the first start run: truncate -s " +
-                      (capacity.empty() ? std::string("<capacity>") : sh_quote(capacity)) + " " + sh_quote(path) +
-                      " && chown 107:107 " + sh_quote(path) + " (Podman creates only the directory)");
+        // virt-handler's DiskImgCreator: a missing image becomes a sparse
+        // raw file of the capacity, owned by the qemu user (107) whether or
+        // not the VMI runs as root (libvirt runs QEMU as qemu in both).
+        const Json* capacity = find_path(volume, {"hostDisk", "capacity"});
+        std::optional<Quantity> bytes = capacity && capacity->is_string() ? Quantity::try_parse(capacity->get<std::string>())
+                                        : capacity && capacity->is_number() ? Quantity::try_parse(capacity->dump())
+                                                                            : std::nullopt;
+        if (!bytes || bytes->value() <= 0)
+            throw Error("a hostDisk of type DiskOrCreate needs its capacity", where_of(i, volume) + "/hostDisk/capacity",
+                        "set capacity, such as 10Gi");
+        std::string file = kVmiDisksDir + "/" + name + "/" + path.substr(path.find_last_of('/') + 1);
+        std::string size = std::to_string(bytes->value());
+        std::string fresh = file + ".kvpod-new";
+        out_.storage_steps.push_back("if [ ! -e " + sh_quote(file) + " ]; then rm -f " + sh_quote(fresh) +
+                                     " && truncate -s " + size + " " + sh_quote(fresh) + " && chown 107:107 " +
+                                     sh_quote(fresh) + " && mv " + sh_quote(fresh) + " " + sh_quote(file) +
+                                     " && echo " + sh_quote("created " + path + " (" + size + " bytes, sparse) for uid 107") +
+                                     " || exit 1; fi");
+        out_.storage_mounts.push_back(disk_mount);
+        out_.persistent.push_back("disk " + name + "=" + path);
+        ctx_.warn(where_of(i, volume), "the disk " + path + " persists on this host: the init container vm-storage-init "
+                                       "creates it at the first start, " + size + " bytes (sparse), owned by uid 107, "
+                                       "as virt-handler would; later starts use it as it is");
     } else {
         ctx_.warn(where_of(i, volume), "the launcher opens " + path + " as uid 107: it must exist and be readable and "
                                        "writable by that uid (chown 107:107 " + sh_quote(path) + ")");
@@ -184,27 +203,51 @@ void VolumeRenderer::backend_storage() {
                bool_at(spec, {"domain", "devices", "tpm", "persistent"}, false);
     bool efi = bool_at(spec, {"domain", "firmware", "bootloader", "efi", "persistent"}, false);
     if (!tpm && !efi) return;
-    if (!ctx_.pod_options.podman.has_sub_path())
-        throw Error("persistent TPM or EFI state needs volume subPath, which podman kube play " +
-                        ctx_.pod_options.podman.str() + " ignores",
-                    "/spec/domain", "use Podman 4.4 or later, or drop persistent: true");
-    // A Podman named volume outlives the Pod, as KubeVirt's backend-storage PVC does.
-    std::string claim = "persistent-state-for-" + ctx_.name;
-    add({{"name", "vm-state"}, {"persistentVolumeClaim", {{"claimName", claim}}}},
-        {{"name", "vm-state"}, {"mountPath", "/run/kubevirt-private/backend-storage-meta"}, {"subPath", "meta"}});
+    // KubeVirt mounts subPaths of one backend-storage PVC (withBackendStorage
+    // in rendervolumes.go) at the directories where virt-launcher's libvirt
+    // keeps swtpm's state and the NVRAM. Here each directory is a Podman
+    // named volume of its own, which outlives the Pod as the PVC does:
+    // kube play before Podman 4.4 ignores subPath, and a volume per
+    // directory is one the init container can hand to uid 107 as a whole.
+    // The PVC's "meta" subPath holds only a migration marker: left out.
     std::string private_dir(kVirtPrivateDir);
     if (ctx_.non_root) {
         add(empty_dir("private-libvirt"), mount("private-libvirt", private_dir + "/libvirt"));
         add(empty_dir("private-libvirt-qemu"), mount("private-libvirt-qemu", private_dir + "/libvirt/qemu"));
     }
-    auto state_mount = [&](const std::string& path, const char* sub) {
-        add_mount({{"name", "vm-state"}, {"mountPath", path}, {"subPath", sub}});
+    std::vector<std::string> claims;
+    auto state_volume = [&](const std::string& path, const std::string& sub) {
+        std::string claim = "persistent-state-for-" + ctx_.name + "-" + sub;
+        Json state_mount = mount("vm-state-" + sub, path);
+        add({{"name", "vm-state-" + sub}, {"persistentVolumeClaim", {{"claimName", claim}}}}, state_mount);
+        // A new volume is root's: libvirt and swtpm run as the VM's user.
+        if (ctx_.non_root) {
+            out_.storage_steps.push_back("chown 107:107 " + sh_quote(path) + " || exit 1");
+            out_.storage_mounts.push_back(state_mount);
+        }
+        claims.push_back(claim);
+        return claim;
     };
-    if (tpm) {
-        state_mount(ctx_.non_root ? private_dir + "/libvirt/qemu/swtpm" : "/var/lib/libvirt/swtpm", "swtpm");
-        state_mount(ctx_.non_root ? private_dir + "/var/lib/swtpm-localca" : "/var/lib/swtpm-localca", "swtpm-localca");
+    std::vector<std::string> what;
+    if (efi) {
+        std::string claim =
+            state_volume(ctx_.non_root ? private_dir + "/libvirt/qemu/nvram" : "/var/lib/libvirt/qemu/nvram", "nvram");
+        out_.persistent.push_back("efi=" + claim);
+        what.push_back("the EFI variables (NVRAM) in the volume " + claim);
     }
-    if (efi) state_mount(ctx_.non_root ? private_dir + "/libvirt/qemu/nvram" : "/var/lib/libvirt/qemu/nvram", "nvram");
+    if (tpm) {
+        std::string state =
+            state_volume(ctx_.non_root ? private_dir + "/libvirt/qemu/swtpm" : "/var/lib/libvirt/swtpm", "swtpm");
+        std::string localca = state_volume(
+            ctx_.non_root ? private_dir + "/var/lib/swtpm-localca" : "/var/lib/swtpm-localca", "swtpm-localca");
+        out_.persistent.push_back("tpm=" + state + "," + localca);
+        what.push_back("the TPM's state in the volumes " + state + " and " + localca);
+    }
+    std::string remove;
+    for (const auto& c : claims) remove += " " + sh_quote(c);
+    ctx_.warn("/spec/domain", "persists beyond the Pod, as KubeVirt's backend storage: " + text::join(what, "; ") +
+                                  " (podman kube play creates them at the first start; podman volume rm" + remove +
+                                  " forgets them)");
 }
 
 }  // namespace kvpod::kubevirt::pod

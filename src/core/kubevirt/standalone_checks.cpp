@@ -82,10 +82,6 @@ void check_devices(const Json& vmi_spec, Unsupported& out, const ExpansionContex
     const Json* domain = spec::get(vmi_spec, "domain");
     if (!domain) return;
     if (const Json* devices = spec::get(*domain, "devices")) {
-        if (const Json* tpm = spec::get(*devices, "tpm"); tpm && spec::flag(*tpm, "persistent"))
-            out.add("/domain/devices/tpm/persistent", "a persistent TPM",
-                    "backend storage (a PVC that virt-controller creates)",
-                    "set persistent: false; the TPM state then lasts as long as the pod");
         if (spec::optional_bool(*devices, "autoattachVSOCK") == true)
             ctx.warn(ctx.at("/domain/devices/autoattachVSOCK"),
                      "vsock needs a CID that virt-controller assigns; standalone the VM gets no vsock device");
@@ -100,12 +96,6 @@ void check_devices(const Json& vmi_spec, Unsupported& out, const ExpansionContex
             ctx.warn(ctx.at("/domain/devices/downwardMetrics"),
                      "virt-handler serves the downward metrics; standalone the guest reads none");
     }
-    if (const Json* firmware = spec::get(*domain, "firmware"))
-        if (const Json* bootloader = spec::get(*firmware, "bootloader"))
-            if (const Json* efi = spec::get(*bootloader, "efi"); efi && spec::flag(*efi, "persistent"))
-                out.add("/domain/firmware/bootloader/efi/persistent", "persistent EFI variables",
-                        "backend storage (a PVC that virt-controller creates)",
-                        "set persistent: false; the EFI variables then last as long as the pod");
     if (const Json* cpu = spec::get(*domain, "cpu"); cpu && spec::flag(*cpu, "dedicatedCpuPlacement"))
         ctx.warn(ctx.at("/domain/cpu/dedicatedCpuPlacement"),
                  "dedicated CPUs come from the Kubernetes CPU manager; standalone, give the pod its CPUs yourself "

@@ -67,8 +67,6 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     if (!options.instancetype_file.empty()) instancetypes = read_input(options.instancetype_file, stdin_stream);
     if (!options.preference_file.empty()) preferences = read_input(options.preference_file, stdin_stream);
     kubevirt::VmInput input = kubevirt::select_input(main_docs, instancetypes, preferences);
-    // MERGE: if (!options.instancetype_file.empty()) input.instancetype_source = options.instancetype_file;
-    // MERGE: if (!options.preference_file.empty()) input.preference_source = options.preference_file;
 
     CommandOutput out;
     bool is_vm = input.vm.contains("kind") && input.vm["kind"] == "VirtualMachine";

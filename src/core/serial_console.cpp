@@ -15,8 +15,14 @@ using document::Json;
 constexpr const char* kInspectTemplate =
     R"({"status":{{json .State.Status}},"mounts":{{json .Mounts}},"args":{{json .Args}}})";
 
-/// The value of Go flag `name` in `args` (-name V, --name V, -name=V, --name=V).
-std::optional<std::string> flag_value(const Json& args, std::string_view name) {
+std::string last_line(std::string_view text) {
+    auto lines = text::split(text::trim(text), '\n');
+    return lines.empty() ? std::string() : text::trim(lines.back());
+}
+
+}  // namespace
+
+std::optional<std::string> launcher_flag(const Json& args, std::string_view name) {
     if (!args.is_array()) return std::nullopt;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (!args[i].is_string()) continue;
@@ -33,13 +39,6 @@ std::optional<std::string> flag_value(const Json& args, std::string_view name) {
     }
     return std::nullopt;
 }
-
-std::string last_line(std::string_view text) {
-    auto lines = text::split(text::trim(text), '\n');
-    return lines.empty() ? std::string() : text::trim(lines.back());
-}
-
-}  // namespace
 
 std::string compute_container(const std::string& vm) { return kubevirt::launcher_pod_name(vm) + "-compute"; }
 
@@ -61,8 +60,8 @@ ComputeContainer parse_inspect(std::string_view output, const std::string& conta
         for (const auto& mount : doc["mounts"])
             if (mount.is_object() && mount.value("Destination", "") == kPrivateDir && mount["Source"].is_string())
                 out.private_dir = mount["Source"].get<std::string>();
-    out.uid = flag_value(doc["args"], "uid").value_or("");
-    out.namespace_name = flag_value(doc["args"], "namespace");
+    out.uid = launcher_flag(doc["args"], "uid").value_or("");
+    out.namespace_name = launcher_flag(doc["args"], "namespace");
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/document.hpp"
 #include "core/error.hpp"
 
 /// The pure half of `kubevirt-vm-to-pod console VM`: which container and
@@ -30,6 +31,10 @@ inline constexpr char kEscapeByte = 0x1d;
 
 /// virt-launcher-<vm>-compute: kube play names a container <pod>-<container>.
 std::string compute_container(const std::string& vm);
+
+/// The value of virt-launcher's Go flag `name` in a container's inspected
+/// Args (-name V, --name V, -name=V, --name=V); list and status read it too.
+std::optional<std::string> launcher_flag(const document::Json& args, std::string_view name);
 
 /// The argv of the `podman container inspect` that reads what console needs.
 std::vector<std::string> inspect_command(const std::string& podman, const std::string& vm);

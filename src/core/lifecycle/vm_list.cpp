@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/kubevirt/names.hpp"
+#include "core/serial_console.hpp"
 #include "core/text.hpp"
 
 namespace kvpod::lifecycle {
@@ -29,22 +30,6 @@ std::string string_member(const Json& object, const char* key) {
 std::string last_line(std::string_view text) {
     auto lines = text::split(text::trim(text), '\n');
     return lines.empty() ? std::string() : text::trim(lines.back());
-}
-
-/// The value of Go flag `name` in `args` (--name V or --name=V).
-std::string flag_value(const Json& args, std::string_view name) {
-    if (!args.is_array()) return "";
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (!args[i].is_string()) continue;
-        std::string_view arg = args[i].get_ref<const std::string&>();
-        if (text::starts_with(arg, "--")) arg.remove_prefix(2);
-        else if (text::starts_with(arg, "-")) arg.remove_prefix(1);
-        else continue;
-        if (arg == name) return i + 1 < args.size() && args[i + 1].is_string() ? args[i + 1].get<std::string>() : "";
-        if (text::starts_with(arg, name) && arg.size() > name.size() && arg[name.size()] == '=')
-            return std::string(arg.substr(name.size() + 1));
-    }
-    return "";
 }
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
@@ -105,7 +90,7 @@ InspectResult parse_inspect(std::string_view output) {
             const Json& health = member(state, "Health").is_object() ? member(state, "Health") : member(state, "Healthcheck");
             ci.health = string_member(health, "Status");
             ci.oci_config_path = string_member(c, "OCIConfigPath");
-            ci.namespace_name = flag_value(member(c, "Args"), "namespace");
+            ci.namespace_name = console::launcher_flag(member(c, "Args"), "namespace").value_or("");
             ci.pod = string_member(c, "Pod");
             const Json& env = member(member(c, "Config"), "Env");
             if (env.is_array())

@@ -34,6 +34,7 @@ enum Option : int {
     kOptionIdleTimeout,
     kOptionVersion,
     kOptionSystemctl,
+    kOptionForce,
     kOptionOutput = 'o',
     kOptionHelp = 'h',
 };
@@ -57,6 +58,7 @@ constexpr option kLongOptions[] = {
     {"idle-timeout", required_argument, nullptr, kOptionIdleTimeout},
     {"version", no_argument, nullptr, kOptionVersion},
     {"systemctl", required_argument, nullptr, kOptionSystemctl},
+    {"force", no_argument, nullptr, kOptionForce},
     {"help", no_argument, nullptr, kOptionHelp},
     {nullptr, 0, nullptr, 0},
 };
@@ -119,7 +121,10 @@ void apply_convert_option(const arguments::Argument& argument, CommandOptions& o
     case kOptionAddConsoleProxy: options.convert.console_proxy = true; break;
     case kOptionProxyImage: options.convert.proxy_image = value; break;
     case kOptionProxyPort: options.convert.proxy_port = parse_port(value); break;
-    case kOptionPodmanVersion: options.podman_version = value; break;
+    case kOptionPodmanVersion:
+        options.podman_version = value;
+        options.podman_version_given = true;
+        break;
     case kOptionOutput: options.output = value; break;
     }
 }
@@ -143,8 +148,8 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
     std::vector<arguments::Argument> options;
     std::vector<std::string> operands;
     for (auto& argument : arguments::read(argc, argv, kLongOptions, "ho:", kSeeHelp)) {
-        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}};
-        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}};
+        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}, {}, {}};
+        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}, {}, {}};
         if (argument.id == arguments::kOperand) operands.push_back(std::move(argument.value));
         else options.push_back(std::move(argument));
     }
@@ -193,10 +198,33 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         }
     }
 
+    if (!operands.empty() && operands.front() == "uninstall") {
+        line.command = Command::Uninstall;
+        if (operands.size() != 2) throw usage_error("uninstall takes one VM name");
+        line.uninstall.vm = operands[1];
+        for (const auto& argument : options) {
+            if (argument.id != kOptionHostRoot)
+                throw usage_error(option_name(argument.id) + " is not an option of uninstall");
+            line.uninstall.host_root = argument.value;
+        }
+        return line;
+    }
+    bool install = !operands.empty() && operands.front() == "install";
+    if (install) {
+        line.command = Command::Install;
+        operands.erase(operands.begin());
+        if (operands.empty()) throw usage_error("install takes the VM's file");
+    }
+
     std::string vm_file;
     for (const auto& argument : options) {
         if (argument.id == kOptionSystemctl) throw usage_error("--systemctl is an option of start, stop and restart only");
         if (is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is an option of console only");
+        if (argument.id == kOptionForce) {
+            if (!install) throw usage_error("--force is an option of install only");
+            line.install.force = true;
+            continue;
+        }
         apply_convert_option(argument, line.convert, vm_file);
     }
     if (operands.size() > 1)
@@ -207,6 +235,7 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
             throw Error("two inputs: " + line.convert.input + " and --vm-file " + vm_file, "command line", "give one");
         line.convert.input = vm_file;
     }
+    if (install) line.install.convert = line.convert;
     return line;
 }
 
@@ -231,6 +260,14 @@ std::string usage(const std::string& default_hook_config) {
            "  kubevirt-vm-to-pod start|stop|restart [--podman PODMAN] [--systemctl SYSTEMCTL] VM\n"
            "      Through the VM's systemd unit when one is installed (systemctl), else Podman; stop waits\n"
            "      the Pod's grace period for the guest to shut down.\n"
+           "  kubevirt-vm-to-pod install [OPTIONS] [--force] FILE|-\n"
+           "      Writes the VM's Pod and a systemd unit that runs it as its runStrategy says: a Quadlet\n"
+           "      .kube in /etc/containers/systemd (Podman 4.4 and later), else a .service in\n"
+           "      /etc/systemd/system that runs podman kube play. Takes the options of convert; the\n"
+           "      Podman version is --podman-version's, else the installed podman's. --force replaces\n"
+           "      an installed unit.\n"
+           "  kubevirt-vm-to-pod uninstall [--host-root DIR] VM\n"
+           "      Removes the VM's unit and Pod (stop the VM first).\n"
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
@@ -242,8 +279,9 @@ std::string usage(const std::string& default_hook_config) {
            "  --no-passt                keep the VM's own network binding instead of passt\n"
            "  --mount-devices[=true|false]\n"
            "                            write this host's device nodes into the Pod (hosts without the hook)\n"
-           "  --host-root DIR           where --mount-devices looks for /dev and /sys, and the VM commands for\n"
-           "                            installed units (default " + defaults.host_root + ")\n"
+           "  --host-root DIR           where --mount-devices looks for /dev and /sys, install and uninstall\n"
+           "                            put and remove files, the VM commands find installed units\n"
+           "                            (default " + defaults.host_root + ")\n"
            "  --hook-config FILE        the hook's configuration, which --mount-devices follows for GPUs and\n"
            "                            host devices (default " + default_hook_config + ")\n"
            "  --add-console-proxy       add the serial console proxy container\n"
@@ -259,6 +297,7 @@ std::string usage(const std::string& default_hook_config) {
            "  --systemctl SYSTEMCTL     start, stop, restart: the systemctl command (default systemctl)\n"
            "  --idle-timeout SECONDS    console: after stdin ends, how long the guest may be quiet before\n"
            "                            console ends (default " + seconds_text(console.idle_ms) + ")\n"
+           "  --force                   install: replace the VM's installed unit and Pod\n"
            "  --version                 print the version and that of the built-in common instancetypes\n"
            "  -h, --help                print this help\n"
            "\n"

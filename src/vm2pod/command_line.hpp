@@ -6,17 +6,20 @@
 #include "vm2pod/console_cmd.hpp"
 #include "vm2pod/convert_cmd.hpp"
 #include "vm2pod/lifecycle_cmd.hpp"
+#include "vm2pod/install_cmd.hpp"
 
 /// kubevirt-vm-to-pod's arguments (read with core/arguments.hpp).
 namespace kvpod::vm2pod {
 
-enum class Command { Convert, Console, Lifecycle, Help, Version };
+enum class Command { Convert, Console, Lifecycle, Install, Uninstall, Help, Version };
 
 struct CommandLine {
     Command command = Command::Convert;
     CommandOptions convert;  ///< convert
     ConsoleOptions console;  ///< console
     LifecycleOptions lifecycle;  ///< list, status, start, stop, restart
+    InstallOptions install;  ///< install (its convert is the convert options)
+    UninstallOptions uninstall;
 };
 
 /// Reads argv. Throws Error for a usage mistake, naming the argument and

@@ -71,7 +71,19 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     CommandOutput out;
     bool is_vm = input.vm.contains("kind") && input.vm["kind"] == "VirtualMachine";
     kubevirt::Diagnostics vm_warnings;
-    pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, vm_warnings);
+    if (options.for_unit) {
+        // The unit restarts the VM, with backoff; the Pod's own restarts
+        // would hide from it that the VM ended (and have none).
+        try {
+            out.policy = kubevirt::unit_policy_for(is_vm ? &input.vm : nullptr);
+        } catch (const Error& e) {
+            throw Error(e.what_failed(), input.source + ":" + e.where(), e.remedy());
+        }
+        pod_options.restart_policy = "Never";
+        pod_options.stopped_by_unit = true;
+    } else {
+        pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, vm_warnings);
+    }
     for (auto& w : vm_warnings) out.warnings.push_back({input.source + ":" + w.where, std::move(w.message)});
     kubevirt::Json vmi = kubevirt::expand_vmi(input, options.convert, out.warnings);
     if (options.convert.mount_devices)
@@ -90,7 +102,16 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     }
     for (auto& w : render_warnings) out.warnings.push_back({locate(w.where, input, is_vm), std::move(w.message)});
 
-    out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n" : yaml_with_setup(rendered);
+    if (options.for_unit) {
+        out.vm_name = rendered.pod["metadata"]["ownerReferences"][0]["name"].get<std::string>();
+        out.pod_grace_seconds = rendered.pod["spec"]["terminationGracePeriodSeconds"].get<std::int64_t>();
+        out.podman = pod_options.podman;
+        out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n"
+                                            : kubevirt::to_yaml(rendered.pod);
+    } else {
+        out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n"
+                                            : yaml_with_setup(rendered);
+    }
     out.setup = std::move(rendered.setup);
     return out;
 }

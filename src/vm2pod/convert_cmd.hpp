@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "core/kubevirt/pod_render.hpp"
+#include "core/kubevirt/systemd_unit.hpp"
 
 /// The converter's one command: input files → VMI → Pod text.
 namespace kvpod::vm2pod {
@@ -20,12 +22,21 @@ struct CommandOptions {
     std::string host_root = "/";  ///< where --mount-devices looks for device nodes
     std::string hook_config;      ///< the hook's configuration, for --mount-devices
     bool hook_config_given = false;
+    bool podman_version_given = false;
+    /// For a systemd unit (install): the Pod's restartPolicy is Never, as the
+    /// unit restarts it with backoff, and the setup goes into the unit.
+    bool for_unit = false;
 };
 
 struct CommandOutput {
     std::string text;  ///< the whole stdout, written once by main
     kubevirt::Diagnostics warnings;
     std::vector<kubevirt::SetupStep> setup;
+    // For a unit (CommandOptions::for_unit):
+    std::string vm_name;
+    kubevirt::UnitPolicy policy;
+    std::int64_t pod_grace_seconds = 0;
+    kubevirt::PodmanVersion podman;
 };
 
 /// Reads the input (from `stdin_stream` for "-"), expands the VM, renders

@@ -17,6 +17,14 @@ int main(int argc, char** argv) {
         case vm2pod::Command::Version: host::write_stdout(vm2pod::version_text()); return 0;
         case vm2pod::Command::Console: return vm2pod::run_console(line.console);
         case vm2pod::Command::Lifecycle: return vm2pod::run_lifecycle(line.lifecycle);
+        case vm2pod::Command::Install: {
+            std::string err;
+            std::string out = vm2pod::run_install(line.install, stdin, err);
+            std::fputs(err.c_str(), stderr);
+            host::write_stdout(out);
+            return 0;
+        }
+        case vm2pod::Command::Uninstall: host::write_stdout(vm2pod::run_uninstall(line.uninstall)); return 0;
         case vm2pod::Command::Convert: break;
         }
         auto output = vm2pod::run_convert(line.convert, stdin);

@@ -146,6 +146,11 @@ std::string libvirt_uri(const Context& ctx) {
 /// one asks libvirt for the same shutdown, again every 5 s while the domain
 /// runs (a guest still booting may miss the first), and exits once the domain
 /// is gone; the compute container exits when QEMU does.
+/// It also ends by itself once the launcher is gone (libvirt stops answering
+/// after it answered), so that the Pod ends with its VM and a systemd
+/// unit sees it; its status is the VMI's phase as KubeVirt tells it: 0
+/// (Succeeded) when the guest shut itself down, 1 (Failed) when the domain
+/// last was anything else (QEMU crashed or was killed).
 Json render_guest_shutdown(const Context& ctx) {
     const std::string domain = domain_name(ctx.namespace_name, ctx.name);
     const std::string script =
@@ -163,7 +168,18 @@ Json render_guest_shutdown(const Context& ctx) {
         "  exit 0\n"
         "}\n"
         "trap shutdown_guest TERM INT\n"
-        "while :; do sleep 3600 & wait $!; done\n";
+        "up='' last='never started' gone=0\n"
+        "while :; do\n"
+        "  if now=$(virsh -q domstate --reason \"$domain\" 2>/dev/null); then up=1 last=$now gone=0\n"
+        "  elif virsh -q version >/dev/null 2>&1; then up=1 gone=0\n"
+        "  elif [ -n \"$up\" ] && [ $((gone += 1)) -ge 3 ]; then\n"
+        "    case $last in\n"
+        "    'shut off (shutdown)') echo \"guest-shutdown: the guest shut down: $domain succeeded\"; exit 0 ;;\n"
+        "    *) echo \"guest-shutdown: the launcher is gone, $domain was $last: failed\"; exit 1 ;;\n"
+        "    esac\n"
+        "  fi\n"
+        "  sleep 1 & wait $!\n"
+        "done\n";
     Json sc = drop_all_context(ctx.user_id);
     if (ctx.non_root) sc["runAsGroup"] = ctx.user_id;
     return {{"name", "guest-shutdown"},

@@ -60,7 +60,8 @@ std::int64_t pod_grace_period(const Context& ctx) {
                      std::to_string(pod_seconds) + " s); it gets 1 s, as Kubernetes makes it");
         pod_seconds = 1;
     }
-    warn_where_podman_does_not_wait(ctx, pod_seconds);
+    // A unit stops the Pod itself with podman pod stop -t <grace> (systemd_unit.cpp).
+    if (!ctx.pod_options.stopped_by_unit) warn_where_podman_does_not_wait(ctx, pod_seconds);
     return pod_seconds;
 }
 

@@ -51,6 +51,9 @@ struct PodOptions {
     std::optional<HostDeviceMounts> device_mounts;
     /// "Never" for a VMI; a VM's runStrategy decides (see restart_policy_for).
     std::string restart_policy = "Never";
+    /// A systemd unit (install) plays and stops the Pod, waiting its grace
+    /// period on every Podman: no advice on how to stop it by hand.
+    bool stopped_by_unit = false;
 };
 
 /// A command the user runs once before `podman kube play`.

@@ -106,7 +106,13 @@ pod=$E2E_TMP/pod.yaml
 "$converter" "$file" --launcher-image "$launcher" --podman-version "$version" >"$pod" 2>"$pod.err"
 e2e_is "$?" 0 "the converter turns the VM into a Pod"
 e2e_contains "$(cat "$pod.err")" "persists beyond the Pod" "the converter warns what persists and where"
-e2e_contains "$(cat "$pod")" "kubevirt-vm-to-pod/persistent-state" "the Pod's annotation says what persists"
+if [ "${version%%.*}" -ge 5 ]; then
+    e2e_contains "$(cat "$pod")" "kubevirt-vm-to-pod/persistent-state" "the Pod's annotation says what persists"
+else
+    # Longer than the 63 characters kube play before Podman 5 takes: left out, said so.
+    e2e_contains "$(cat "$pod.err")" "annotations/kubevirt-vm-to-pod/persistent-state: left out of the Pod" \
+        "Podman $version: the converter says the long persistent-state annotation is left out"
+fi
 while IFS= read -r line; do
     eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null
 done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.err")
@@ -133,8 +139,6 @@ e2e_diag "kube play to KVPOD-READY: $(elapsed "$t0")"
 [ -n "$(guest_line "$out" READY)" ] || e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)"
 e2e_is "$(stat -c '%s %u:%g' "$disk" 2>&1)" "67108864 107:107" "the hostDisk image was created with its capacity, owned by 107"
 e2e_is "$(du -k "$disk" | cut -f1)" 4 "the created image is sparse (4 KiB after the guest's first write)"
-e2e_contains "$(command podman logs "virt-launcher-$vm-vm-storage-init" 2>&1)" "created $disk (67108864 bytes, sparse) for uid 107" \
-    "podman logs shows the init container creating the image"
 e2e_is "$(guest_line "$out" FIRMWARE)" "KVPOD-FIRMWARE efi" "OVMF booted the guest"
 e2e_is "$(guest_line "$out" EFIBOOTS)" "KVPOD-EFIBOOTS 1" "fresh NVRAM: the guest's first EFI variable"
 e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the created hostDisk counts the first boot"

@@ -21,6 +21,7 @@ enum Option : int {
     kOptionInstancetypeFile,
     kOptionPreferenceFile,
     kOptionLauncherImage,
+    kOptionImporterImage,
     kOptionNoPasst,
     kOptionMountDevices,
     kOptionHostRoot,
@@ -44,6 +45,7 @@ constexpr option kLongOptions[] = {
     {"instancetype-file", required_argument, nullptr, kOptionInstancetypeFile},
     {"preference-file", required_argument, nullptr, kOptionPreferenceFile},
     {"launcher-image", required_argument, nullptr, kOptionLauncherImage},
+    {"importer-image", required_argument, nullptr, kOptionImporterImage},
     {"no-passt", no_argument, nullptr, kOptionNoPasst},
     {"mount-devices", optional_argument, nullptr, kOptionMountDevices},
     {"host-root", required_argument, nullptr, kOptionHostRoot},
@@ -111,6 +113,7 @@ void apply_convert_option(const arguments::Argument& argument, CommandOptions& o
     case kOptionInstancetypeFile: options.instancetype_file = value; break;
     case kOptionPreferenceFile: options.preference_file = value; break;
     case kOptionLauncherImage: options.convert.launcher_image = value; break;
+    case kOptionImporterImage: options.convert.importer_image = value; break;
     case kOptionNoPasst: options.convert.passt = false; break;
     case kOptionMountDevices: options.convert.mount_devices = parse_bool(argument); break;
     case kOptionHostRoot: options.host_root = value; break;
@@ -276,6 +279,8 @@ std::string usage(const std::string& default_hook_config) {
            "  --preference-file FILE    the preference the VM names (the common cluster preferences,\n"
            "                            such as fedora, are built in)\n"
            "  --launcher-image IMAGE    virt-launcher image (default " + c.launcher_image + ")\n"
+           "  --importer-image IMAGE    CDI's importer, which fills dataVolumeTemplates (default\n"
+           "                            " + c.importer_image + ")\n"
            "  --no-passt                keep the VM's own network binding instead of passt\n"
            "  --mount-devices[=true|false]\n"
            "                            write this host's device nodes into the Pod (hosts without the hook)\n"

@@ -85,6 +85,7 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
         pod_options.restart_policy = kubevirt::restart_policy_for(is_vm ? &input.vm : nullptr, vm_warnings);
     }
     for (auto& w : vm_warnings) out.warnings.push_back({input.source + ":" + w.where, std::move(w.message)});
+    pod_options.data_volumes = kubevirt::read_data_volume_templates(input.vm, input.source);
     kubevirt::Json vmi = kubevirt::expand_vmi(input, options.convert, out.warnings);
     if (options.convert.mount_devices)
         pod_options.device_mounts = discover_device_mounts(

@@ -210,7 +210,12 @@ TEST_CASE("hostDisk, PVC and cloud-init volumes") {
         "/var/run/kubevirt-private/vmi-disks/host/disk.img.kvpod-new /var/run/kubevirt-private/vmi-disks/host/disk.img "
         "&& echo 'created /var/lib/vms/disk.img (1073741824 bytes, sparse) for uid 107' || exit 1; fi"}));
     CHECK(init["volumeMounts"] == Json::array({{{"name", "host"}, {"mountPath", "/var/run/kubevirt-private/vmi-disks/host"}}}));
-    CHECK(r.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/persistent-state"] == "disk host=/var/lib/vms/disk.img");
+    // A host path for a hostDisk, the Podman volume for a PVC.
+    CHECK(r.pod["metadata"]["annotations"]["kubevirt-vm-to-pod/persistent-state"] ==
+          "disk host=/var/lib/vms/disk.img; disk data=vm-data");
+    CHECK(r.warned("Pod /metadata/annotations: these disks keep what the guest writes after the Pod is gone (podman "
+                   "kube down, --replace, pod rm): host in the host file /var/lib/vms/disk.img, data in the Podman "
+                   "volume vm-data; every other disk starts afresh with each Pod"));
     CHECK(error_of([] { render(variant(R"({"spec": {"volumes": [
         {"name": "host", "hostDisk": {"path": "/var/lib/vms/disk.img", "type": "DiskOrCreate"}}]}})")); }) ==
           "/spec/volumes/0 (host)/hostDisk/capacity: a hostDisk of type DiskOrCreate needs its capacity; set capacity, "

@@ -119,7 +119,7 @@ TEST_CASE("every VMI produced from KubeVirt's examples validates against v1.Virt
     // Instancetype examples fail without their documents (and conflict with
     // them, see vmi_instancetype_test); the others use what standalone lacks.
     const std::set<std::string> base_failures = {
-        "vm-alpine-datavolume.yaml",   "vm-cirros-clarge-virtio.yaml",   "vm-cirros-clarge-windows.yaml",
+        "vm-cirros-clarge-virtio.yaml",   "vm-cirros-clarge-windows.yaml",
         "vm-cirros-clarge.yaml",       "vm-cirros-cluster-csmall.yaml",  "vm-cirros-csmall.yaml",
         "vm-windows-clarge-windows.yaml", "vmi-dra-pgpu.yaml",           "vmi-sriov.yaml"};
     std::set<std::string> with_multus = base_failures;

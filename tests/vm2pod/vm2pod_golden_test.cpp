@@ -162,3 +162,37 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
         check_against_goldens(c.golden, o);
     }
 }
+
+TEST_CASE("DataVolumes (tests/data/datavolumes): each source kind on Podman 5.4 and 4.3") {
+    REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
+    for (const char* podman : {"5.4", "4.3.1"}) {
+        CAPTURE(podman);
+        vm2pod::CommandOptions options;
+        options.input = "datavolumes/dv-sources.yaml";
+        options.podman_version = podman;
+        Outcome o = run(options);
+        CHECK(o.ok);
+        check_against_goldens(std::string("dv-sources-podman") + podman, o);
+        if (!o.ok) continue;
+        // Every DataVolume is filled by one init container of CDI's importer,
+        // in volume order, on the volume that compute mounts at vmi-disks.
+        Json pod = document::parse_yaml(o.out, "pod");
+        const Json& init = pod["spec"]["initContainers"];
+        std::vector<std::string> names;
+        for (const auto& c : init) names.push_back(c["name"]);
+        CHECK(names == std::vector<std::string>{"import-root", "import-data", "import-registry", "import-local", "import-copy"});
+        for (const auto& c : init) {
+            CHECK(c["image"] == "quay.io/kubevirt/cdi-importer:v1.64.0");
+            CHECK(c["volumeMounts"][0]["mountPath"] == "/data");
+        }
+        if (std::string(podman) == "5.4")
+            CHECK(pod["metadata"]["annotations"]["kubevirt-vm-to-pod/persistent-state"] ==
+                  "disk root=dv-sources-root; disk data=dv-sources-data; disk registry=dv-sources-registry; "
+                  "disk local=dv-sources-local; disk copy=dv-sources-copy");
+        // Over 63 characters: Podman 4.3's kube play would reject it (the warning says what persists).
+        if (std::string(podman) == "4.3.1") {
+            CHECK(!pod["metadata"]["annotations"].contains("kubevirt-vm-to-pod/persistent-state"));
+            CHECK(pod["spec"]["restartPolicy"] == "Never");
+        }
+    }
+}

@@ -23,6 +23,8 @@ using Diagnostics = std::vector<Diagnostic>;
 
 struct ConvertOptions {
     std::string launcher_image = "quay.io/kubevirt/virt-launcher:v1.8.0";
+    /// CDI's importer, which fills dataVolumeTemplates (init containers).
+    std::string importer_image = "quay.io/kubevirt/cdi-importer:v1.64.0";
     std::string host_architecture = "amd64";  ///< used when the VM sets none
     bool passt = true;                        ///< false: --no-passt
     bool mount_devices = false;

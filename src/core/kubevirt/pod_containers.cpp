@@ -363,7 +363,8 @@ Json render_side_containers(Context& ctx, const Json& sidecars) {
 }
 
 Json render_init_containers(Context& ctx, const Volumes& volumes) {
-    Json init = Json::array();
+    // In a cluster CDI fills the DataVolumes before the launcher Pod exists.
+    Json init = render_import_containers(ctx);
     if (!volumes.storage_steps.empty()) {
         // virt-handler's part, before the launcher starts: it runs as root on
         // the node; here a root init container (chown needs CAP_CHOWN). Each

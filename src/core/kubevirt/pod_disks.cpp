@@ -41,18 +41,16 @@ std::string kernel_boot_test(const Json& container) {
 
 }  // namespace
 
-void VolumeRenderer::image_volume(const std::string& name, const std::string& image, const std::string& policy,
-                                  const std::string& mount_path, const std::string& where, const std::string& check) {
+std::string VolumeRenderer::image_source(const std::string& name, const std::string& image, const std::string& policy,
+                                         Json& volume) {
     if (ctx_.pod_options.podman.has_image_volumes()) {
         Json source = {{"reference", image}};
         if (!policy.empty()) source["pullPolicy"] = policy;
-        add({{"name", name}, {"image", source}}, mount(name, mount_path, true));
-        return;
+        volume = {{"name", name}, {"image", source}};
+        return "";
     }
     std::string claim = ctx_.name + "-" + name + "-" + hash::sha1_hex(image).substr(0, 8);
-    add({{"name", name}, {"persistentVolumeClaim", {{"claimName", claim}, {"readOnly", true}}}},
-        mount(name, mount_path, true));
-
+    volume = {{"name", name}, {"persistentVolumeClaim", {{"claimName", claim}, {"readOnly", true}}}};
     std::string create = "podman volume create --driver image --opt " + sh_quote("image=" + image) + " " + claim;
     // The image must be in local storage; pull it the way the pull policy says.
     if (policy != "Never" && std::find(pulled_.begin(), pulled_.end(), image) == pulled_.end()) {
@@ -64,6 +62,17 @@ void VolumeRenderer::image_volume(const std::string& name, const std::string& im
     // Idempotent, as the pull: after a kube down the volume is still there (its
     // name hashes the image), and running the setup again must not fail.
     ctx_.setup.push_back({"the image volume of " + name, "podman volume exists " + claim + " || " + create});
+    return claim;
+}
+
+void VolumeRenderer::image_volume(const std::string& name, const std::string& image, const std::string& policy,
+                                  const std::string& mount_path, const std::string& where, const std::string& check) {
+    Json volume;
+    std::string claim = image_source(name, image, policy, volume);
+    add(std::move(volume), mount(name, mount_path, true));
+    if (claim.empty()) return;
+
+    std::string create = "podman volume create --driver image --opt " + sh_quote("image=" + image) + " " + claim;
     std::string message = "kubevirt-vm-to-pod: " + name + ": the Podman volume " + claim + " holds no disk that uid " +
                           std::to_string(ctx_.user_id) + " can read at " + mount_path +
                           " (kube play creates a missing volume empty); run podman kube play --down, podman volume rm " +

@@ -40,6 +40,23 @@ inline constexpr int kCpuAllocationRatio = 10;
 inline constexpr int kMemoryOvercommit = 100;
 inline constexpr std::int64_t kNonRootUid = 107;
 
+/// A DataVolume the Pod fills: its template, the pod volume (the VMI
+/// volume's name) mounted at /data in the import, and the pod volumes it
+/// reads from (a clone's source volume; a node pull's image).
+struct DataVolumeImport {
+    const DataVolumeTemplate* dv = nullptr;
+    std::string volume;
+    std::string clone_volume;
+    std::string image_volume;
+};
+
+/// A disk that keeps what the guest writes beyond the Pod's life.
+struct PersistentDisk {
+    std::string volume;  ///< the VMI volume
+    std::string kind;    ///< "volume" (a Podman named volume) or "hostDisk"
+    std::string where;   ///< the Podman volume's name or the host path
+};
+
 /// Everything the parts share while one Pod is rendered.
 struct Context {
     Context(const Json& vmi_, const ConvertOptions& options_, const PodOptions& pod_options_, Diagnostics& diagnostics_)
@@ -58,6 +75,10 @@ struct Context {
     bool non_root = true;
     std::int64_t user_id = kNonRootUid;
     std::vector<SetupStep> setup;
+    /// What the init containers import, in volume order (pod_datavolumes.cpp).
+    std::vector<DataVolumeImport> imports;
+    /// Disks whose data outlives the Pod, in volume order.
+    std::vector<PersistentDisk> persistent_disks;
 
     void warn(std::string where, std::string message) const {
         diagnostics.push_back({std::move(where), std::move(message)});
@@ -99,7 +120,8 @@ struct Volumes {
     std::vector<std::string> storage_steps;
     Json storage_mounts = Json::array();
     /// What persists beyond the Pod and where ("efi=VOLUME", "tpm=VOLUME,VOLUME",
-    /// "disk NAME=PATH"), for the annotation kubevirt-vm-to-pod/persistent-state.
+    /// "disk NAME=VOLUME" for a PVC or DataVolume, "disk NAME=PATH" for a
+    /// hostDisk), for the annotation kubevirt-vm-to-pod/persistent-state.
     std::vector<std::string> persistent;
 };
 
@@ -125,8 +147,16 @@ Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int ho
 /// the guest console log (a native sidecar in KubeVirt), the console proxy.
 Json render_side_containers(Context& ctx, const Json& sidecars);
 
-/// Init containers: the containerDisk guard on Podman without image volumes.
+/// Init containers: the DataVolume imports, then the containerDisk guard on
+/// Podman without image volumes.
 Json render_init_containers(Context& ctx, const Volumes& volumes);
+
+/// One init container per DataVolume the Pod fills (pod_datavolumes.cpp).
+Json render_import_containers(Context& ctx);
+
+/// The warning that says which disks outlive the Pod (the annotation
+/// kubevirt-vm-to-pod/persistent-state says it too).
+void note_persistent_disks(Context& ctx);
 
 Json pod_labels(const Context& ctx, const std::string& hostname);
 Json pod_annotations(Context& ctx, const std::vector<std::string>& persistent);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/kubevirt/convert.hpp"
+#include "core/kubevirt/datavolume.hpp"
 
 /// The Pod step of the converter with the Podman-specific choices that
 /// KubeVirt's own renderer does not have to make.
@@ -54,6 +55,9 @@ struct PodOptions {
     /// A systemd unit (install) plays and stops the Pod, waiting its grace
     /// period on every Podman: no advice on how to stop it by hand.
     bool stopped_by_unit = false;
+    /// The VM's dataVolumeTemplates (read_data_volume_templates): the Pod
+    /// fills each one its volumes use, once, with CDI's importer.
+    std::vector<DataVolumeTemplate> data_volumes;
 };
 
 /// A command the user runs once before `podman kube play`.

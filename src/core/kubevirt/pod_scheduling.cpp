@@ -70,6 +70,7 @@ Json pod_annotations(Context& ctx, const std::vector<std::string>& persistent) {
     if (!ctx.pod_options.device_mounts) annotations[std::string(hook::kVmAnnotation)] = vm_marker(ctx.name);
     // What outlives the Pod and where: "efi=VOLUME tpm=VOLUME,VOLUME disk NAME=PATH; ...".
     if (!persistent.empty()) annotations["kubevirt-vm-to-pod/persistent-state"] = text::join(persistent, "; ");
+    note_persistent_disks(ctx);
 
     if (!ctx.pod_options.podman.has_long_annotations()) {
         for (auto it = annotations.begin(); it != annotations.end();) {

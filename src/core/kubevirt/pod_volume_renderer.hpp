@@ -35,8 +35,18 @@ public:
 
 private:
     void pvc(std::size_t i, const Json& volume, const std::string& claim, Json source);
+    /// A dataVolume volume: the template's import (pod_datavolumes.cpp), or
+    /// a PVC when the DataVolume was made elsewhere.
+    void data_volume(std::size_t i, const Json& volume);
     void host_disk(std::size_t i, const Json& volume);
+    /// A disk that keeps the guest's writes beyond the Pod: for the
+    /// persistent-state annotation and the warning that lists them.
+    void persists(PersistentDisk disk);
     void secret_ref_volumes(const Json& volume, const Json& source);
+    /// The pod volume `name` that shows `image`'s root filesystem: an image
+    /// volume (Podman 5.3+), else an image-driver named volume that the
+    /// setup commands create (returns its name; empty for an image volume).
+    std::string image_source(const std::string& name, const std::string& image, const std::string& policy, Json& volume);
     void image_volume(const std::string& name, const std::string& image, const std::string& policy,
                       const std::string& mount_path, const std::string& where, const std::string& check);
 

@@ -119,7 +119,6 @@ void VolumeRenderer::host_disk(std::size_t i, const Json& volume) {
                                      " && echo " + sh_quote("created " + path + " (" + size + " bytes, sparse) for uid 107") +
                                      " || exit 1; fi");
         out_.storage_mounts.push_back(disk_mount);
-        out_.persistent.push_back("disk " + name + "=" + path);
         ctx_.warn(where_of(i, volume), "the disk " + path + " persists on this host: the init container vm-storage-init "
                                        "creates it at the first start, " + size + " bytes (sparse), owned by uid 107, "
                                        "as virt-handler would; later starts use it as it is");
@@ -127,6 +126,12 @@ void VolumeRenderer::host_disk(std::size_t i, const Json& volume) {
         ctx_.warn(where_of(i, volume), "the launcher opens " + path + " as uid 107: it must exist and be readable and "
                                        "writable by that uid (chown 107:107 " + sh_quote(path) + ")");
     }
+}
+
+void VolumeRenderer::persists(PersistentDisk disk) {
+    // A Podman volume's name never starts with '/', a hostDisk's path always does.
+    out_.persistent.push_back("disk " + disk.volume + "=" + disk.where);
+    ctx_.persistent_disks.push_back(std::move(disk));
 }
 
 void VolumeRenderer::secret_ref_volumes(const Json& volume, const Json& source) {
@@ -162,12 +167,16 @@ void VolumeRenderer::vmi_volumes() {
             Json src = {{"claimName", string_at(*p, {"claimName"})}};
             if (bool_at(*p, {"readOnly"}, false)) src["readOnly"] = true;
             pvc(i, v, src["claimName"], src);
+            persists({name, "volume", src["claimName"]});
         }
         if (const Json* e = find_path(v, {"ephemeral", "persistentVolumeClaim"})) pvc(i, v, string_at(*e, {"claimName"}), *e);
-        if (has(v, {"hostDisk"})) host_disk(i, v);
+        if (has(v, {"hostDisk"})) {
+            host_disk(i, v);
+            persists({name, "hostDisk", string_at(v, {"hostDisk", "path"})});
+        }
         if (has(v, {"dataVolume"})) {
-            std::string claim = string_at(v, {"dataVolume", "name"});
-            pvc(i, v, claim, {{"claimName", claim}});
+            data_volume(i, v);
+            persists({name, "volume", string_at(v, {"dataVolume", "name"})});
         }
         if (has(v, {"downwardMetrics"})) {
             add({{"name", name}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", "1Mi"}}}},

@@ -12,8 +12,6 @@
 namespace kvpod::kubevirt {
 namespace {
 
-constexpr const char* kDiskAlternative =
-    "import the disk into a Podman volume and use persistentVolumeClaim, or use hostDisk / containerDisk";
 constexpr const char* kKubernetesApi = "the Kubernetes API";
 
 class Unsupported {
@@ -50,7 +48,6 @@ void check_cloud_init(const Json& source, const std::string& at, Unsupported& ou
 
 void check_volume(const Json& volume, const std::string& at, Unsupported& out, const ExpansionContext& ctx) {
     if (const Json* dv = spec::get(volume, "dataVolume")) {
-        out.add(at + "/dataVolume", "a dataVolume volume", "the CDI controller", kDiskAlternative);
         if (spec::flag(*dv, "hotpluggable"))
             out.add(at + "/dataVolume/hotpluggable", "a hotpluggable volume", "virt-handler", "set hotpluggable: false");
     }
@@ -136,10 +133,8 @@ void check_networks(const Json& vmi_spec, Unsupported& out, const ExpansionConte
 
 }  // namespace
 
-void check_standalone_support(const Json* vm, const Json& vmi_spec, const ExpansionContext& ctx) {
+void check_standalone_support([[maybe_unused]] const Json* vm, const Json& vmi_spec, const ExpansionContext& ctx) {
     Unsupported out(ctx);
-    if (vm && spec::has_items(vm->at("spec"), "dataVolumeTemplates"))
-        out.add_absolute("/spec/dataVolumeTemplates", "dataVolumeTemplates", "the CDI controller", kDiskAlternative);
     if (const Json* volumes = spec::get(vmi_spec, "volumes"))
         for (std::size_t i = 0; i < volumes->size(); ++i)
             check_volume((*volumes)[i], "/volumes/" + std::to_string(i), out, ctx);

@@ -20,6 +20,8 @@ enum Option : int {
     kOptionVmFile = 1000,
     kOptionInstancetypeFile,
     kOptionPreferenceFile,
+    kOptionSecretFile,
+    kOptionConfigMapFile,
     kOptionLauncherImage,
     kOptionImporterImage,
     kOptionNoPasst,
@@ -44,6 +46,8 @@ constexpr option kLongOptions[] = {
     {"vm-file", required_argument, nullptr, kOptionVmFile},
     {"instancetype-file", required_argument, nullptr, kOptionInstancetypeFile},
     {"preference-file", required_argument, nullptr, kOptionPreferenceFile},
+    {"secret-file", required_argument, nullptr, kOptionSecretFile},
+    {"configmap-file", required_argument, nullptr, kOptionConfigMapFile},
     {"launcher-image", required_argument, nullptr, kOptionLauncherImage},
     {"importer-image", required_argument, nullptr, kOptionImporterImage},
     {"no-passt", no_argument, nullptr, kOptionNoPasst},
@@ -112,6 +116,8 @@ void apply_convert_option(const arguments::Argument& argument, CommandOptions& o
     case kOptionVmFile: vm_file = value; break;
     case kOptionInstancetypeFile: options.instancetype_file = value; break;
     case kOptionPreferenceFile: options.preference_file = value; break;
+    case kOptionSecretFile: options.secret_files.push_back(value); break;
+    case kOptionConfigMapFile: options.configmap_files.push_back(value); break;
     case kOptionLauncherImage: options.convert.launcher_image = value; break;
     case kOptionImporterImage: options.convert.importer_image = value; break;
     case kOptionNoPasst: options.convert.passt = false; break;
@@ -151,8 +157,8 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
     std::vector<arguments::Argument> options;
     std::vector<std::string> operands;
     for (auto& argument : arguments::read(argc, argv, kLongOptions, "ho:", kSeeHelp)) {
-        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}, {}, {}};
-        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}, {}, {}};
+        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}, {}, {}, {}};
+        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}, {}, {}, {}};
         if (argument.id == arguments::kOperand) operands.push_back(std::move(argument.value));
         else options.push_back(std::move(argument));
     }
@@ -218,6 +224,18 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         operands.erase(operands.begin());
         if (operands.empty()) throw usage_error("install takes the VM's file");
     }
+    if (!operands.empty() && operands.front() == "podman-secret") {
+        line.command = Command::PodmanSecret;
+        if (operands.size() != 3) throw usage_error("podman-secret takes a Secret's name and the file that holds it");
+        line.podman_secret.name = operands[1];
+        line.podman_secret.file = operands[2];
+        for (const auto& argument : options) {
+            if (argument.id != kOptionPodmanVersion)
+                throw usage_error(option_name(argument.id) + " is not an option of podman-secret");
+            line.podman_secret.podman_version = argument.value;
+        }
+        return line;
+    }
 
     std::string vm_file;
     for (const auto& argument : options) {
@@ -271,6 +289,9 @@ std::string usage(const std::string& default_hook_config) {
            "      an installed unit.\n"
            "  kubevirt-vm-to-pod uninstall [--host-root DIR] VM\n"
            "      Removes the VM's unit and Pod (stop the VM first).\n"
+           "  kubevirt-vm-to-pod podman-secret [--podman-version VERSION] NAME FILE\n"
+           "      Writes the Secret NAME of FILE in the form that podman secret create NAME - stores for that\n"
+           "      Podman's kube play (the converter prints this setup line for each Secret a VM names).\n"
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
@@ -278,6 +299,8 @@ std::string usage(const std::string& default_hook_config) {
            "                            instancetypes, such as u1.medium, are built in)\n"
            "  --preference-file FILE    the preference the VM names (the common cluster preferences,\n"
            "                            such as fedora, are built in)\n"
+           "  --secret-file FILE        Secrets the VM names (repeatable; or put them in the VM's file)\n"
+           "  --configmap-file FILE     ConfigMaps the VM names (repeatable; or put them in the VM's file)\n"
            "  --launcher-image IMAGE    virt-launcher image (default " + c.launcher_image + ")\n"
            "  --importer-image IMAGE    CDI's importer, which fills dataVolumeTemplates (default\n"
            "                            " + c.importer_image + ")\n"

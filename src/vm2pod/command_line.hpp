@@ -11,7 +11,7 @@
 /// kubevirt-vm-to-pod's arguments (read with core/arguments.hpp).
 namespace kvpod::vm2pod {
 
-enum class Command { Convert, Console, Lifecycle, Install, Uninstall, Help, Version };
+enum class Command { Convert, Console, Lifecycle, Install, Uninstall, PodmanSecret, Help, Version };
 
 struct CommandLine {
     Command command = Command::Convert;
@@ -20,6 +20,7 @@ struct CommandLine {
     LifecycleOptions lifecycle;  ///< list, status, start, stop, restart
     InstallOptions install;  ///< install (its convert is the convert options)
     UninstallOptions uninstall;
+    PodmanSecretOptions podman_secret;  ///< podman-secret
 };
 
 /// Reads argv. Throws Error for a usage mistake, naming the argument and

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vm2pod/convert_cmd.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
+#include "core/json_util.hpp"
+#include "core/kubevirt/referenced_objects.hpp"
 #include "core/kubevirt/pod_yaml.hpp"
 #include "core/text.hpp"
 #include "host/files.hpp"
@@ -23,7 +27,33 @@ std::vector<kubevirt::SourcedDocument> read_input(const std::string& path, std::
         return kubevirt::read_documents(text, "stdin");
     }
     auto text = host::read_file(path, kMaxInputBytes, false, kTooBig);
-    return kubevirt::read_documents(*text, path);
+    auto docs = kubevirt::read_documents(*text, path);
+    for (auto& d : docs) d.path = path;
+    return docs;
+}
+
+/// The ConfigMaps the VM names, as documents kube play reads before the
+/// Pod, and a setup line per Secret it names (values never printed).
+std::vector<kubevirt::Json> place_objects(const kubevirt::Json& vmi, const kubevirt::GivenObjects& objects,
+                                          const kubevirt::PodmanVersion& podman, kubevirt::RenderedPod& rendered,
+                                          kubevirt::Diagnostics& warnings) {
+    std::vector<kubevirt::Json> config_maps;
+    std::vector<std::string> done;
+    for (const auto& ref : kubevirt::object_references(vmi["spec"])) {
+        std::string key = ref.kind + "/" + ref.name;
+        if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+        done.push_back(key);
+        if (ref.kind == "ConfigMap") {
+            config_maps.push_back(kubevirt::config_map_for_podman(objects.config_maps.at(ref.name).doc));
+            continue;
+        }
+        const auto& secret = objects.secrets.at(ref.name);
+        rendered.setup.push_back({"Secret " + ref.name, kubevirt::podman_secret_setup(secret, podman)});
+        warnings.push_back({secret.source, "podman kube play writes this Secret's files into the Podman volume " +
+                                               text::quoted(ref.name) + " (root-owned, mode 0644), which stays after "
+                                               "kube down: podman volume rm " + text::quoted(ref.name) + " to remove them"});
+    }
+    return config_maps;
 }
 
 /// Where a render message points: a JSON pointer into the VMI becomes one
@@ -40,18 +70,36 @@ std::string locate(const std::string& where, const kubevirt::VmInput& input, boo
     return input.source + ":" + pointer;
 }
 
-std::string yaml_with_setup(const kubevirt::RenderedPod& rendered) {
+std::string yaml_with_setup(const std::vector<kubevirt::SetupStep>& setup, const kubevirt::Json& pod,
+                            const std::vector<kubevirt::Json>& before) {
     std::string out;
-    if (!rendered.setup.empty()) {
+    if (!setup.empty()) {
         out += "# Before podman kube play, run once:\n";
         // A comment line must stay one line, or the rest of a command would
         // become YAML that podman kube play reads.
-        for (const auto& step : rendered.setup) out += "#   " + text::one_line(step.command) + "\n";
+        for (const auto& step : setup) out += "#   " + text::one_line(step.command) + "\n";
     }
-    return out + kubevirt::to_yaml(rendered.pod);
+    for (const auto& doc : before) out += kubevirt::to_yaml(doc) + "---\n";
+    return out + kubevirt::to_yaml(pod);
 }
 
 }  // namespace
+
+std::string run_podman_secret(const PodmanSecretOptions& options) {
+    const auto podman = kubevirt::parse_podman_version(options.podman_version);
+    std::vector<std::string> names;
+    for (auto& d : read_input(options.file, nullptr)) {
+        if (kubevirt::role_of(d.doc) != kubevirt::DocumentRole::Secret) continue;
+        kubevirt::GivenObject secret{std::move(d.doc), d.source, d.path};
+        const kubevirt::Json* name = find_path(secret.doc, {"metadata", "name"});
+        std::string this_name = name && name->is_string() ? name->template get<std::string>() : std::string();
+        if (this_name == options.name) return kubevirt::podman_secret_document(secret, podman);
+        names.push_back(text::quoted(this_name));
+    }
+    throw Error("holds no Secret named " + text::quoted(options.name) +
+                    (names.empty() ? std::string(" (no Secret at all)") : " (only " + text::join(names, ", ") + ")"),
+                options.file, "name a Secret the file holds");
+}
 
 CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream) {
     if (options.output != "yaml" && options.output != "json")
@@ -66,7 +114,17 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     std::vector<kubevirt::SourcedDocument> instancetypes, preferences;
     if (!options.instancetype_file.empty()) instancetypes = read_input(options.instancetype_file, stdin_stream);
     if (!options.preference_file.empty()) preferences = read_input(options.preference_file, stdin_stream);
-    kubevirt::VmInput input = kubevirt::select_input(main_docs, instancetypes, preferences);
+    std::vector<kubevirt::SourcedDocument> objects;
+    auto read_objects = [&](const std::vector<std::string>& files, const char* flag) {
+        for (const auto& file : files) {
+            if (file.empty() || file == "-")
+                throw Error("cannot read stdin", flag, "give a file (the VM may come from stdin)");
+            for (auto& d : read_input(file, stdin_stream)) objects.push_back(std::move(d));
+        }
+    };
+    read_objects(options.secret_files, "--secret-file");
+    read_objects(options.configmap_files, "--configmap-file");
+    kubevirt::VmInput input = kubevirt::select_input(main_docs, instancetypes, preferences, objects);
 
     CommandOutput out;
     bool is_vm = input.vm.contains("kind") && input.vm["kind"] == "VirtualMachine";
@@ -102,16 +160,21 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
         throw located;
     }
     for (auto& w : render_warnings) out.warnings.push_back({locate(w.where, input, is_vm), std::move(w.message)});
+    auto config_maps = place_objects(vmi, input.objects, pod_options.podman, rendered, out.warnings);
+    if (options.output == "json" && !config_maps.empty())
+        throw Error("the VM names a ConfigMap, which podman kube play reads as a document beside the Pod", "--output json",
+                    "use --output yaml (one file: the ConfigMaps, then the Pod)");
 
     if (options.for_unit) {
         out.vm_name = rendered.pod["metadata"]["ownerReferences"][0]["name"].get<std::string>();
         out.pod_grace_seconds = rendered.pod["spec"]["terminationGracePeriodSeconds"].get<std::int64_t>();
         out.podman = pod_options.podman;
+        // The unit runs the setup itself: its YAML is the documents kube play reads, no comment.
         out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n"
-                                            : kubevirt::to_yaml(rendered.pod);
+                                            : yaml_with_setup({}, rendered.pod, config_maps);
     } else {
         out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n"
-                                            : yaml_with_setup(rendered);
+                                            : yaml_with_setup(rendered.setup, rendered.pod, config_maps);
     }
     out.setup = std::move(rendered.setup);
     return out;

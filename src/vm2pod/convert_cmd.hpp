@@ -16,6 +16,8 @@ struct CommandOptions {
     std::string input;              ///< a file, or "" / "-" for stdin
     std::string instancetype_file;  ///< "" when not given
     std::string preference_file;
+    std::vector<std::string> secret_files;     ///< --secret-file, each may hold several Secrets
+    std::vector<std::string> configmap_files;  ///< --configmap-file
     kubevirt::ConvertOptions convert;
     std::string podman_version = "5.4";
     std::string output = "yaml";  ///< yaml or json
@@ -43,6 +45,16 @@ struct CommandOutput {
 /// the Pod and formats it. Everything that fails is an Error; nothing is
 /// written here.
 CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream);
+
+/// `kubevirt-vm-to-pod podman-secret NAME FILE`: the document `podman secret
+/// create NAME -` stores for the Secret NAME of FILE, in the form the
+/// Podman of --podman-version reads (core/kubevirt/referenced_objects.hpp).
+struct PodmanSecretOptions {
+    std::string name;
+    std::string file;
+    std::string podman_version = "5.4";
+};
+std::string run_podman_secret(const PodmanSecretOptions& options);
 
 /// "kubevirt-vm-to-pod: warning: WHERE: MESSAGE" lines and the setup
 /// commands, for stderr.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vm2pod/install_cmd.hpp"
 
+#include <filesystem>
+
 #include "core/error.hpp"
 #include "core/kubevirt/names.hpp"
 #include "core/kubevirt/systemd_unit.hpp"
@@ -43,6 +45,13 @@ std::string podman_version_from(const std::string& version_output) {
 std::string run_install(const InstallOptions& options, std::FILE* stdin_stream, std::string& err) {
     CommandOptions convert = options.convert;
     convert.for_unit = true;
+    // The unit's setup reads the Secrets' files again at every start, from
+    // systemd's working directory: name them absolutely.
+    for (auto* files : {&convert.secret_files, &convert.configmap_files})
+        for (auto& file : *files)
+            if (!file.empty() && file != "-") file = std::filesystem::absolute(file).lexically_normal().string();
+    if (!convert.input.empty() && convert.input != "-")
+        convert.input = std::filesystem::absolute(convert.input).lexically_normal().string();
     if (!convert.podman_version_given) convert.podman_version = installed_podman(options.podman);
     CommandOutput output = run_convert(convert, stdin_stream);
 

@@ -37,26 +37,11 @@ TEST_CASE("each unsupported source is named with its path and alternative") {
     const std::vector<Case> cases = {
         {"{domain: {devices: {}}, volumes: [{name: d, dataVolume: {name: dv, hotpluggable: true}}]}",
          sp + "/volumes/0/dataVolume/hotpluggable: a hotpluggable volume needs virt-handler; set hotpluggable: false"},
-        {"{domain: {devices: {}}, volumes: [{name: c, configMap: {name: cm}}]}",
-         sp + "/volumes/0/configMap: a configMap volume needs the Kubernetes API; pass the files with "
-              "cloudInitNoCloud userData, or on a hostDisk or containerDisk"},
-        {"{domain: {devices: {}}, volumes: [{name: c, secret: {secretName: s}}]}",
-         sp + "/volumes/0/secret: a secret volume needs the Kubernetes API; pass the files with cloudInitNoCloud "
-              "userData, or on a hostDisk or containerDisk"},
         {"{domain: {devices: {}}, volumes: [{name: c, serviceAccount: {serviceAccountName: default}}]}",
          sp + "/volumes/0/serviceAccount: a serviceAccount volume needs the Kubernetes API; remove the volume"},
         {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: []}}]}",
          sp + "/volumes/0/downwardAPI: a downwardAPI volume needs the Kubernetes downward API; pass the values with "
               "cloudInitNoCloud userData"},
-        {"{domain: {devices: {}}, volumes: [{name: c, sysprep: {configMap: {name: unattend}}}]}",
-         sp + "/volumes/0/sysprep: a sysprep volume needs a ConfigMap or Secret from the Kubernetes API; attach the "
-              "answer file as a cdrom from a hostDisk or containerDisk"},
-        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitNoCloud: {secretRef: {name: ud}}}]}",
-         sp + "/volumes/0/cloudInitNoCloud/secretRef: cloud-init user data from a Secret (userDataSecretRef) needs "
-              "the Kubernetes API; put the user data inline with userData or userDataBase64"},
-        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitConfigDrive: {userData: x, networkDataSecretRef: {name: nd}}}]}",
-         sp + "/volumes/0/cloudInitConfigDrive/networkDataSecretRef: cloud-init network data from a Secret needs the "
-              "Kubernetes API; put the network data inline with networkData or networkDataBase64"},
         {"{domain: {devices: {}}, volumes: [{name: c, memoryDump: {claimName: dump}}]}",
          sp + "/volumes/0/memoryDump: a memoryDump volume needs virt-handler; remove the volume"},
         {"{domain: {devices: {}}, volumes: [{name: c, persistentVolumeClaim: {claimName: p, hotpluggable: true}}]}",
@@ -69,9 +54,23 @@ TEST_CASE("each unsupported source is named with its path and alternative") {
          sp + "/domain/devices/interfaces/0/binding: the network binding plugin 'macvtap' needs its registration in "
               "the KubeVirt CR; use passtBinding (the default)"},
         {"{domain: {devices: {}}, accessCredentials: [{sshPublicKey: {source: {secret: {secretName: keys}}, "
+         "propagationMethod: {qemuGuestAgent: {users: [root]}}}}]}",
+         sp + "/accessCredentials/0/sshPublicKey/propagationMethod/qemuGuestAgent: SSH keys through the guest agent "
+              "needs virt-launcher's agent credential manager, which kubevirt-vm-to-pod does not support; use "
+              "propagationMethod noCloud or configDrive with a cloud-init volume"},
+        {"{domain: {devices: {}}, accessCredentials: [{sshPublicKey: {source: {secret: {secretName: keys}}, "
          "propagationMethod: {noCloud: {}}}}]}",
-         sp + "/accessCredentials: accessCredentials needs Kubernetes Secrets and virt-handler; put the SSH keys or "
-              "passwords into cloudInitNoCloud userData"},
+         sp + "/accessCredentials/0/sshPublicKey/propagationMethod/noCloud: noCloud propagation needs a "
+              "cloudInitNoCloud volume (its meta-data carries the keys); add a cloudInitNoCloud volume"},
+        {"{domain: {devices: {}}, accessCredentials: [{userPassword: {source: {secret: {secretName: pw}}, "
+         "propagationMethod: {qemuGuestAgent: {}}}}]}",
+         sp + "/accessCredentials/0/userPassword: a userPassword access credential needs the guest agent's "
+              "propagation; set the password in cloudInitNoCloud userData (chpasswd)"},
+        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitNoCloud: {secretRef: {name: ud}, "
+         "networkDataSecretRef: {name: nd}}}]}",
+         sp + "/volumes/0/cloudInitNoCloud/networkDataSecretRef: network data from another Secret than the user data "
+              "needs Kubernetes' subPath mounts of keys a Secret may lack; put userdata and networkdata into one "
+              "Secret and name it in both"},
         {"{domain: {devices: {gpus: [{name: g, claimName: c, requestName: r}]}}, resourceClaims: [{name: c}]}",
          sp + "/resourceClaims: resourceClaims needs Kubernetes dynamic resource allocation; remove them and name "
               "GPUs and host devices by deviceName | " + sp +
@@ -81,6 +80,38 @@ TEST_CASE("each unsupported source is named with its path and alternative") {
     for (const auto& c : cases) {
         CAPTURE(c.template_spec);
         CHECK(expand_error(vm_with(c.template_spec)) == kPrefix + c.item);
+    }
+}
+
+TEST_CASE("a Secret or ConfigMap the VM names but the user did not give: one error naming each and how to give it") {
+    struct Case {
+        const char* template_spec;
+        std::string error;
+    };
+    const std::string sp = "/spec/template/spec";
+    const std::string secret_how =
+        "add its Kubernetes document (apiVersion: v1, kind: Secret) to the VM's file after a --- line, or give it "
+        "with --secret-file FILE";
+    const std::vector<Case> cases = {
+        {"{domain: {devices: {}}, volumes: [{name: c, configMap: {name: cm}}]}",
+         "names the ConfigMap 'cm' (" + sp + "/volumes/0/configMap/name), which is not given; add its Kubernetes "
+         "document (apiVersion: v1, kind: ConfigMap) to the VM's file after a --- line, or give it with "
+         "--configmap-file FILE"},
+        {"{domain: {devices: {}}, volumes: [{name: c, secret: {secretName: s}}]}",
+         "names the Secret 's' (" + sp + "/volumes/0/secret/secretName), which is not given; " + secret_how},
+        {"{domain: {devices: {}}, volumes: [{name: c, cloudInitNoCloud: {secretRef: {name: ud}}}]}",
+         "names the Secret 'ud' (" + sp + "/volumes/0/cloudInitNoCloud/secretRef/name), which is not given; " +
+             secret_how},
+        {"{domain: {devices: {}}, volumes: [{name: c, sysprep: {secret: {name: unattend}}}, {name: d, configMap: "
+         "{name: cm}}]}",
+         "names the Secret 'unattend' (" + sp + "/volumes/0/sysprep/secret/name), the ConfigMap 'cm' (" + sp +
+             "/volumes/1/configMap/name), which are not given; add its Kubernetes document (apiVersion: v1, kind: "
+             "Secret or ConfigMap) to the VM's file after a --- line, or give it with --secret-file FILE or "
+             "--configmap-file FILE"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.template_spec);
+        CHECK(expand_error(vm_with(c.template_spec)) == "vm.yaml: " + c.error);
     }
 }
 

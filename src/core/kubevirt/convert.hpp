@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,21 @@ struct ConvertOptions {
     int proxy_port = 8080;
 };
 
+/// A Secret or ConfigMap document the user gave beside the VM.
+struct GivenObject {
+    Json doc;
+    std::string source;  ///< for messages: "vm.yaml (document 2)"
+    std::string path;    ///< the file it was read from; "" for stdin
+};
+
+/// The Secrets and ConfigMaps the user gave, by metadata.name.
+struct GivenObjects {
+    std::map<std::string, GivenObject> secrets;
+    std::map<std::string, GivenObject> config_maps;
+};
+
 /// What the user gave: the VM (or VMI) and, when it references them, the
-/// instancetype and preference documents.
+/// instancetype and preference documents and the Secrets and ConfigMaps.
 struct VmInput {
     Json vm;
     std::optional<Json> instancetype;
@@ -42,6 +56,7 @@ struct VmInput {
     std::string source;  ///< file name for messages
     std::string instancetype_source = "--instancetype-file";  ///< its file name for messages
     std::string preference_source = "--preference-file";      ///< its file name for messages
+    GivenObjects objects;
 };
 
 /// The VMI KubeVirt v1.8 would run for `input`, with the status fields a

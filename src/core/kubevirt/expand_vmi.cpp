@@ -99,7 +99,8 @@ Json expand_vmi(const VmInput& input, const ConvertOptions& options, Diagnostics
                                is_vm ? "spec.template.spec" : "spec",
                                is_vm ? "spec.template.metadata" : "metadata",
                                documents.instancetype_source,
-                               documents.preference_source};
+                               documents.preference_source,
+                               &input.objects};
     // Before anything is derived from the input: the API server's and the
     // webhooks' refusals come first, as on a cluster.
     check_admission(doc, head, ctx);

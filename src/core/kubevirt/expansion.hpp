@@ -19,6 +19,7 @@ struct ExpansionContext {
     std::string metadata_field;  ///< "spec.template.metadata" or "metadata"
     std::string instancetype_source;  ///< the instancetype's file name
     std::string preference_source;    ///< the preference's file name
+    const GivenObjects* objects = nullptr;  ///< the Secrets and ConfigMaps given beside the VM
 
     /// "<source>:<spec pointer><relative>", e.g. at("/domain/cpu").
     std::string at(std::string_view relative) const { return source + ":" + spec_pointer + std::string(relative); }

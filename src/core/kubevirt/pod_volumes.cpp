@@ -26,6 +26,10 @@ std::string where_of(std::size_t index, const Json& volume) {
     return "/spec/volumes/" + std::to_string(index) + " (" + string_at(volume, {"name"}) + ")";
 }
 
+/// A Pod secret volume source: `optional` always set, as Podman 4.3's
+/// kube play dereferences it unchecked (a nil pointer panic without it).
+Json secret_source(const std::string& secret) { return {{"secretName", secret}, {"optional", false}}; }
+
 }  // namespace
 
 Json empty_dir(const std::string& name) { return {{"name", name}, {"emptyDir", Json::object()}}; }
@@ -58,7 +62,7 @@ void VolumeRenderer::config_volumes() {
         const Json& v = volumes[i];
         std::string name = string_at(v, {"name"});
         if (const Json* s = find_path(v, {"secret"})) {
-            Json src = {{"secretName", string_at(*s, {"secretName"})}};
+            Json src = secret_source(string_at(*s, {"secretName"}));
             if (s->contains("optional")) src["optional"] = (*s)["optional"];
             add({{"name", name}, {"secret", src}}, nullptr);
         }
@@ -134,21 +138,19 @@ void VolumeRenderer::persists(PersistentDisk disk) {
     ctx_.persistent_disks.push_back(std::move(disk));
 }
 
+/// KubeVirt mounts the keys userdata, userData, networkdata and networkData
+/// one by one (subPath) into the directory virt-launcher reads; a key the
+/// Secret lacks is an empty directory under the kubelet but an error or
+/// nothing under Podman (no subPath before 4.4). The whole Secret is
+/// mounted there instead, once: virt-launcher finds the same files.
+/// standalone_checks refuses user and network data from two Secrets.
 void VolumeRenderer::secret_ref_volumes(const Json& volume, const Json& source) {
     std::string name = string_at(volume, {"name"});
-    std::string dir = std::string(kVirtPrivateDir) + "/secret/" + name + "/";
-    auto add_secret = [&](const char* ref, const char* suffix, const char* lower, const char* camel) {
-        std::string secret = string_at(source, {ref, "name"});
-        if (!has(source, {ref})) return;
-        std::string volume_name = name + suffix;
-        add({{"name", volume_name}, {"secret", {{"secretName", secret}}}}, nullptr);
-        for (const char* sub : {lower, camel})
-            add_mount({{"name", volume_name}, {"mountPath", dir + sub}, {"subPath", sub}, {"readOnly", true}});
-        ctx_.warn("/spec/volumes (" + name + ")", "needs the Podman secret " + sh_quote(secret) +
-                                                     " holding a Kubernetes Secret document (podman secret create)");
-    };
-    add_secret("userDataSecretRef", "-udata", "userdata", "userData");
-    add_secret("networkDataSecretRef", "-ndata", "networkdata", "networkData");
+    const char* ref = has(source, {"secretRef"}) ? "secretRef" : "networkDataSecretRef";
+    if (!has(source, {ref})) return;
+    std::string volume_name = name + (std::string(ref) == "secretRef" ? "-udata" : "-ndata");
+    add({{"name", volume_name}, {"secret", secret_source(string_at(source, {ref, "name"}))}},
+        mount(volume_name, std::string(kVirtPrivateDir) + "/secret/" + name, true));
 }
 
 void VolumeRenderer::vmi_volumes() {
@@ -186,7 +188,7 @@ void VolumeRenderer::vmi_volumes() {
         }
         if (const Json* c = find_path(v, {"cloudInitNoCloud"})) secret_ref_volumes(v, *c);
         if (const Json* s = find_path(v, {"sysprep"})) {
-            Json src = has(*s, {"secret"}) ? Json{{"secret", {{"secretName", string_at(*s, {"secret", "name"})}}}}
+            Json src = has(*s, {"secret"}) ? Json{{"secret", secret_source(string_at(*s, {"secret", "name"}))}}
                                            : Json{{"configMap", {{"name", string_at(*s, {"configMap", "name"})}}}};
             src["name"] = name;
             add(src, mount(name, std::string(kVirtPrivateDir) + "/sysprep/" + name, true));
@@ -201,7 +203,7 @@ void VolumeRenderer::access_credentials() {
         if (secret.empty()) secret = string_at(cred, {"userPassword", "source", "secret", "secretName"});
         if (secret.empty()) continue;
         std::string name = secret + "-access-cred";
-        add({{"name", name}, {"secret", {{"secretName", secret}}}},
+        add({{"name", name}, {"secret", secret_source(secret)}},
             mount(name, std::string(kVirtPrivateDir) + "/secret/" + name, true));
     }
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/kubevirt/referenced_objects.hpp"
 #include "core/kubevirt/spec_json.hpp"
 #include "core/kubevirt/standalone_status.hpp"
 #include "core/text.hpp"
@@ -37,13 +38,16 @@ private:
     std::vector<std::string> items_;
 };
 
+/// virt-launcher reads user and network data from one directory; without
+/// Kubernetes' subPath files of missing keys, the Pod mounts the whole Secret
+/// there, so both must come from one Secret.
 void check_cloud_init(const Json& source, const std::string& at, Unsupported& out) {
-    if (spec::has(source, "secretRef"))
-        out.add(at + "/secretRef", "cloud-init user data from a Secret (userDataSecretRef)", kKubernetesApi,
-                "put the user data inline with userData or userDataBase64");
-    if (spec::has(source, "networkDataSecretRef"))
-        out.add(at + "/networkDataSecretRef", "cloud-init network data from a Secret", kKubernetesApi,
-                "put the network data inline with networkData or networkDataBase64");
+    const Json* user = spec::get(source, "secretRef");
+    const Json* network = spec::get(source, "networkDataSecretRef");
+    if (user && network && spec::string(*user, "name") != spec::string(*network, "name"))
+        out.add(at + "/networkDataSecretRef", "network data from another Secret than the user data",
+                "Kubernetes' subPath mounts of keys a Secret may lack",
+                "put userdata and networkdata into one Secret and name it in both");
 }
 
 void check_volume(const Json& volume, const std::string& at, Unsupported& out, const ExpansionContext& ctx) {
@@ -54,18 +58,11 @@ void check_volume(const Json& volume, const std::string& at, Unsupported& out, c
     if (const Json* pvc = spec::get(volume, "persistentVolumeClaim"); pvc && spec::flag(*pvc, "hotpluggable"))
         out.add(at + "/persistentVolumeClaim/hotpluggable", "a hotpluggable volume", "virt-handler",
                 "set hotpluggable: false");
-    for (const char* kind : {"configMap", "secret"})
-        if (spec::has(volume, kind))
-            out.add(at + "/" + kind, std::string("a ") + kind + " volume", kKubernetesApi,
-                    "pass the files with cloudInitNoCloud userData, or on a hostDisk or containerDisk");
     if (spec::has(volume, "serviceAccount"))
         out.add(at + "/serviceAccount", "a serviceAccount volume", kKubernetesApi, "remove the volume");
     if (spec::has(volume, "downwardAPI"))
         out.add(at + "/downwardAPI", "a downwardAPI volume", "the Kubernetes downward API",
                 "pass the values with cloudInitNoCloud userData");
-    if (spec::has(volume, "sysprep"))
-        out.add(at + "/sysprep", "a sysprep volume", "a ConfigMap or Secret from the Kubernetes API",
-                "attach the answer file as a cdrom from a hostDisk or containerDisk");
     if (spec::has(volume, "memoryDump"))
         out.add(at + "/memoryDump", "a memoryDump volume", "virt-handler", "remove the volume");
     for (const char* kind : {"cloudInitNoCloud", "cloudInitConfigDrive"})
@@ -131,6 +128,66 @@ void check_networks(const Json& vmi_spec, Unsupported& out, const ExpansionConte
     }
 }
 
+/// noCloud and configDrive propagation is virt-launcher's own (it reads the
+/// Secret's files into the cloud-init meta-data); qemuGuestAgent
+/// propagation and userPassword need the guest agent, which the converter
+/// cannot test here: refused rather than left to fail quietly.
+void check_access_credentials(const Json& vmi_spec, Unsupported& out) {
+    const Json* credentials = spec::get(vmi_spec, "accessCredentials");
+    if (!credentials || !credentials->is_array()) return;
+    auto has_volume = [&](const char* kind) {
+        if (const Json* volumes = spec::get(vmi_spec, "volumes"))
+            for (const auto& v : *volumes)
+                if (spec::has(v, kind)) return true;
+        return false;
+    };
+    for (std::size_t i = 0; i < credentials->size(); ++i) {
+        const Json& cred = (*credentials)[i];
+        const std::string at = "/accessCredentials/" + std::to_string(i);
+        if (spec::has(cred, "userPassword"))
+            out.add(at + "/userPassword", "a userPassword access credential", "the guest agent's propagation",
+                    "set the password in cloudInitNoCloud userData (chpasswd)");
+        const Json* key = spec::get(cred, "sshPublicKey");
+        if (!key) continue;
+        const Json* method = spec::get(*key, "propagationMethod");
+        if (method && spec::has(*method, "qemuGuestAgent"))
+            out.add(at + "/sshPublicKey/propagationMethod/qemuGuestAgent", "SSH keys through the guest agent",
+                    "virt-launcher's agent credential manager, which kubevirt-vm-to-pod does not support",
+                    "use propagationMethod noCloud or configDrive with a cloud-init volume");
+        if (method && spec::has(*method, "noCloud") && !has_volume("cloudInitNoCloud"))
+            out.add(at + "/sshPublicKey/propagationMethod/noCloud", "noCloud propagation",
+                    "a cloudInitNoCloud volume (its meta-data carries the keys)", "add a cloudInitNoCloud volume");
+        if (method && spec::has(*method, "configDrive") && !has_volume("cloudInitConfigDrive"))
+            out.add(at + "/sshPublicKey/propagationMethod/configDrive", "configDrive propagation",
+                    "a cloudInitConfigDrive volume (its meta-data carries the keys)", "add a cloudInitConfigDrive volume");
+    }
+}
+
+/// Every Secret and ConfigMap the VM names must be given beside it: one
+/// Error naming each missing one and how to give it.
+void check_given_objects(const Json& vmi_spec, const ExpansionContext& ctx) {
+    std::vector<std::string> missing;
+    bool secret = false, config_map = false;
+    for (const auto& ref : object_references(vmi_spec)) {
+        const GivenObjects* given = ctx.objects;
+        const bool found = given && (ref.kind == "Secret" ? given->secrets.count(ref.name)
+                                                           : given->config_maps.count(ref.name));
+        if (found) continue;
+        missing.push_back("the " + ref.kind + " " + text::quoted(ref.name) + " (" + ctx.spec_pointer + ref.pointer + ")");
+        (ref.kind == "Secret" ? secret : config_map) = true;
+    }
+    if (missing.empty()) return;
+    std::string how = std::string("add its Kubernetes document (apiVersion: v1, kind: ") +
+                      (secret && config_map ? "Secret or ConfigMap" : secret ? "Secret" : "ConfigMap") +
+                      ") to the VM's file after a --- line, or give it with " +
+                      (secret && config_map ? "--secret-file FILE or --configmap-file FILE"
+                       : secret            ? "--secret-file FILE"
+                                           : "--configmap-file FILE");
+    throw Error("names " + text::join(missing, ", ") + ", which " + (missing.size() == 1 ? "is" : "are") +
+                    " not given",
+                ctx.source, how);
+}
+
 }  // namespace
 
 void check_standalone_support([[maybe_unused]] const Json* vm, const Json& vmi_spec, const ExpansionContext& ctx) {
@@ -143,12 +200,11 @@ void check_standalone_support([[maybe_unused]] const Json* vm, const Json& vmi_s
     if (spec::has_items(vmi_spec, "resourceClaims"))
         out.add("/resourceClaims", "resourceClaims", "Kubernetes dynamic resource allocation",
                 "remove them and name GPUs and host devices by deviceName");
-    if (spec::has_items(vmi_spec, "accessCredentials"))
-        out.add("/accessCredentials", "accessCredentials", "Kubernetes Secrets and virt-handler",
-                "put the SSH keys or passwords into cloudInitNoCloud userData");
+    check_access_credentials(vmi_spec, out);
     check_devices(vmi_spec, out, ctx);
     check_networks(vmi_spec, out, ctx);
     out.finish();
+    check_given_objects(vmi_spec, ctx);
 }
 
 }  // namespace kvpod::kubevirt

@@ -4,6 +4,7 @@
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/json_util.hpp"
+#include "core/kubevirt/referenced_objects.hpp"
 #include "core/text.hpp"
 
 namespace kvpod::kubevirt {
@@ -83,13 +84,15 @@ std::vector<SourcedDocument> read_documents(std::string_view text, const std::st
         if (!docs[i].is_object() || kind_of(docs[i]).empty())
             throw Error("is not a Kubernetes object (no kind)", where,
                         "give a VirtualMachine or VirtualMachineInstance in YAML or JSON");
-        out.push_back({std::move(docs[i]), where});
+        out.push_back({std::move(docs[i]), where, ""});
     }
     return out;
 }
 
 DocumentRole role_of(const Json& doc) {
     std::string kind = kind_of(doc), group = group_of(doc);
+    if (string_field(doc, "apiVersion") == "v1" && kind == "Secret") return DocumentRole::Secret;
+    if (string_field(doc, "apiVersion") == "v1" && kind == "ConfigMap") return DocumentRole::ConfigMap;
     if (group == "kubevirt.io" && (kind == "VirtualMachine" || kind == "VirtualMachineInstance")) return DocumentRole::Vm;
     if (group == "instancetype.kubevirt.io") {
         if (kind == "VirtualMachineInstancetype" || kind == "VirtualMachineClusterInstancetype")
@@ -100,10 +103,20 @@ DocumentRole role_of(const Json& doc) {
 }
 
 VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
-                               const std::vector<SourcedDocument>& preferences) {
-    std::vector<const SourcedDocument*> vms, its, prefs;
+                               const std::vector<SourcedDocument>& preferences,
+                               const std::vector<SourcedDocument>& objects) {
+    std::vector<const SourcedDocument*> vms, its, prefs, given;
+    for (const auto& d : objects) {
+        DocumentRole role = role_of(d.doc);
+        if (role != DocumentRole::Secret && role != DocumentRole::ConfigMap)
+            throw Error("a " + kind_of(d.doc) + " is not a Secret or ConfigMap (apiVersion: v1)", d.source,
+                        "give --secret-file and --configmap-file Secret and ConfigMap documents");
+        given.push_back(&d);
+    }
     for (const auto& d : main) {
         switch (role_of(d.doc)) {
+        case DocumentRole::Secret:
+        case DocumentRole::ConfigMap: given.push_back(&d); break;
         case DocumentRole::Vm: vms.push_back(&d); break;
         case DocumentRole::Instancetype: its.push_back(&d); break;
         case DocumentRole::Preference: prefs.push_back(&d); break;
@@ -131,7 +144,11 @@ VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector
         std::string source = main.empty() ? std::string("input") : main.front().source;
         if (main.empty()) throw Error("holds no document", source, "give a VirtualMachine or VirtualMachineInstance");
         const SourcedDocument& d = main.front();
-        std::string flag = role_of(d.doc) == DocumentRole::Instancetype ? "--instancetype-file" : "--preference-file";
+        DocumentRole role = role_of(d.doc);
+        std::string flag = role == DocumentRole::Instancetype ? "--instancetype-file"
+                           : role == DocumentRole::Secret    ? "--secret-file"
+                           : role == DocumentRole::ConfigMap ? "--configmap-file"
+                                                             : "--preference-file";
         throw Error("holds no VirtualMachine or VirtualMachineInstance, only a " + kind_of(d.doc) + " " +
                         text::quoted(name_of(d.doc)),
                     source, "convert the VM that uses it and give this file with " + flag);
@@ -147,6 +164,7 @@ VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector
     input.source = vms.front()->source;
     input.instancetype = choose(its, find_path(vm, {"spec", "instancetype"}), "instancetype", "--instancetype-file");
     input.preference = choose(prefs, find_path(vm, {"spec", "preference"}), "preference", "--preference-file");
+    for (const auto* d : given) kubevirt::add_given_object(input.objects, {d->doc, d->source, d->path});
     return input;
 }
 

@@ -16,6 +16,7 @@ namespace kvpod::kubevirt {
 struct SourcedDocument {
     Json doc;
     std::string source;  ///< "vm.yaml (document 2)"
+    std::string path;    ///< the file it came from; "" for stdin
 };
 
 /// Every document of `text` (YAML, a YAML stream, or JSON), read with the
@@ -23,7 +24,7 @@ struct SourcedDocument {
 std::vector<SourcedDocument> read_documents(std::string_view text, const std::string& source);
 
 /// The document kinds the converter takes.
-enum class DocumentRole { Vm, Instancetype, Preference, Other };
+enum class DocumentRole { Vm, Instancetype, Preference, Secret, ConfigMap, Other };
 DocumentRole role_of(const Json& doc);
 
 /// Sorts the documents of the main input (and of --instancetype-file and
@@ -31,7 +32,10 @@ DocumentRole role_of(const Json& doc);
 /// VirtualMachine or VirtualMachineInstance; of several instancetypes or
 /// preferences, the one the VM names. A document of any other kind is an
 /// Error that says what the converter takes.
+/// Secrets and ConfigMaps (apiVersion v1) in the main input become the
+/// VmInput's objects, with those of --secret-file and --configmap-file.
 VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
-                               const std::vector<SourcedDocument>& preferences);
+                               const std::vector<SourcedDocument>& preferences,
+                               const std::vector<SourcedDocument>& objects = {});
 
 }  // namespace kvpod::kubevirt

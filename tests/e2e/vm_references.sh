@@ -1,0 +1,268 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# e2e: podman5
+# e2e: launcher
+#
+# What a VM names by reference, with KubeVirt's own virt-launcher and the test
+# guest (one boot for every check): cloud-init user data from a Secret
+# (cloudInitNoCloud secretRef), an SSH public key from a Secret
+# (accessCredentials, noCloud propagation: virt-launcher writes it into the
+# NoCloud meta-data), a ConfigMap volume and a Secret volume as disks (the
+# guest lists the files of virt-launcher's ISOs). The Secrets reach Podman
+# through the setup lines the converter prints (kubevirt-vm-to-pod
+# podman-secret | podman secret create), the ConfigMap as a document beside
+# the Pod. No secret value is in the Pod YAML, the converter's messages or the
+# Pod's configuration; a Secret the VM names but the user did not give is a
+# clear error and nothing on stdout.
+#
+# Environment: as vm_boot.sh (E2E_ACCEL, E2E_BOOT_TIMEOUT).
+set -u -o pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+
+e2e_init vmrefs
+converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
+[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
+boot_timeout=${E2E_BOOT_TIMEOUT:-300}
+version=$(command podman version --format '{{.Client.Version}}')
+e2e_diag "Podman $version"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elapsed() { echo "$(($(now_ms) - $1)) ms"; }
+# --- the launcher image and the guest --------------------------------------
+# Nested (podman5/run.sh), the images come as tarballs the host built:
+# E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
+t0=$(now_ms)
+if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
+    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
+    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
+        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
+fi
+if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
+    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
+fi
+launcher=$("$here/launcher/build.sh") || {
+    s=$?
+    [ "$s" = 77 ] && e2e_skip_all "no virt-launcher image (see launcher/build.sh's reason above)"
+    e2e_not_ok "launcher/build.sh failed (exit $s)"
+    E2E_FINISHED=1
+    e2e_finish
+}
+guest=${E2E_GUEST_IMAGE:-}
+[ -n "$guest" ] || guest=$("$here/guest/build.sh") || {
+    s=$?
+    [ "$s" = 77 ] && e2e_skip_all "no test guest (see guest/build.sh's reason above)"
+    e2e_not_ok "guest/build.sh failed (exit $s)"
+    E2E_FINISHED=1
+    e2e_finish
+}
+e2e_diag "launcher $launcher, guest $guest ($(elapsed "$t0"))"
+
+# --- KVM where it runs a guest, else TCG -------------------------------------
+accel=${E2E_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+    accel=$("$here/guest/run-qemu.sh" --accel-probe 2>"$E2E_TMP/kvm-probe.log") || accel=tcg
+fi
+e2e_diag "guests run under $accel"
+
+# The host root the hook discovers: the real device numbers of tun (and of kvm
+# where it runs guests), nothing else; allowEmulation lets a VM start without
+# /dev/kvm, and virt-launcher then asks libvirt for TCG.
+root=$E2E_TMP/root
+e2e_mknod "$root" /dev/net/tun c 10 200 0666
+[ "$accel" = kvm ] && e2e_mknod "$root" /dev/kvm c 10 232 0666
+printf 'allowEmulation: %s\n' "$([ "$accel" = tcg ] && echo true || echo false)" >"$E2E_TMP/hook.yaml"
+e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
+
+# What a user of this Podman sets, as the converter's warnings say: the pod
+# sysctls passt needs (Podman < 4.5 ignores them in the YAML), and open files
+# for passt. runc, as on every e2e test here (crun 1.8.1 fails on this
+# machine's hybrid cgroups).
+# The open files: what this machine allows (a container cannot raise its
+# hard limit; nested, the outer container's).
+nofile=$(ulimit -Hn)
+[ "$nofile" = unlimited ] && nofile=1048576
+cat >"$CONTAINERS_CONF" <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
+default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
+
+[engine]
+runtime = "runc"
+EOF
+# Before 4.7 kube play ignores the Pod's grace period (90 s: the VM's 60 +
+# 30, as KubeVirt pads it); the converter says to set stop_timeout instead.
+minor=$(cut -d. -f2 <<<"$version")
+before() { [ "${version%%.*}" -lt "$1" ] || { [ "${version%%.*}" = "$1" ] && [ "$minor" -lt "$2" ]; }; }
+before_4_7=$(before 4 7 && echo 1 || echo 0)
+before_5_1=$(before 5 1 && echo 1 || echo 0)
+[ "$before_4_7" = 1 ] && printf 'stop_timeout = 90\n' >>"$CONTAINERS_CONF"
+
+# The setup lines call kubevirt-vm-to-pod by name, as a user's PATH has it.
+mkdir -p "$E2E_TMP/bin"
+ln -sf "$(cd "$(dirname "$converter")" && pwd)/$(basename "$converter")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
+export PATH=$E2E_TMP/bin:$PATH
+
+vm=$E2E_PREFIX-r
+userdata_secret=$vm-userdata
+keys_secret=$vm-keys
+disk_secret=$vm-disk-secret
+config_map=$vm-config
+# Values that must never show outside the guest and Podman's secret store.
+secret_word=kvpod-secret-$$-userdata
+token_word=kvpod-secret-$$-token
+ssh_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvpodtestkey$$ kvpod@e2e"
+for name in "$userdata_secret" "$keys_secret" "$disk_secret"; do
+    e2e_on_cleanup "command podman secret rm '$name' >/dev/null 2>&1; command podman volume rm -f '$name' >/dev/null 2>&1"
+done
+e2e_on_cleanup "command podman volume rm -f '$config_map' >/dev/null 2>&1"
+e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vm' >/dev/null 2>&1; command podman volume ls -q | grep -E '^(virt-launcher-)?$vm-' | xargs -r podman volume rm -f >/dev/null 2>&1"
+
+file=$E2E_TMP/vm.yaml
+cat >"$file" <<YAML
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: $vm
+spec:
+  runStrategy: Always
+  template:
+    spec:
+      terminationGracePeriodSeconds: 0
+      accessCredentials:
+      - sshPublicKey:
+          source:
+            secret:
+              secretName: $keys_secret
+          propagationMethod:
+            noCloud: {}
+      domain:
+        devices:
+          disks:
+          - name: containerdisk
+            disk: {bus: virtio}
+          - name: cloudinitdisk
+            disk: {bus: virtio}
+          - name: app-config
+            disk: {bus: virtio}
+          - name: app-secret
+            disk: {bus: virtio}
+          interfaces:
+          - name: default
+            masquerade: {}
+            ports:
+            - port: 80
+        resources:
+          requests:
+            memory: 192Mi
+      networks:
+      - name: default
+        pod: {}
+      volumes:
+      - name: containerdisk
+        containerDisk:
+          image: $guest
+      - name: cloudinitdisk
+        cloudInitNoCloud:
+          secretRef:
+            name: $userdata_secret
+      - name: app-config
+        configMap:
+          name: $config_map
+      - name: app-secret
+        secret:
+          secretName: $disk_secret
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: $userdata_secret
+stringData:
+  userdata: |
+    #cloud-config
+    kvpod-word: $secret_word
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: $config_map
+data:
+  settings.conf: |
+    kvpod-config-value=42
+YAML
+# The key and the disk's Secret in a file of their own (--secret-file), the
+# key base64 under data as kubectl writes it.
+cat >"$E2E_TMP/secrets.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: $keys_secret
+data:
+  key1: $(printf '%s' "$ssh_key" | base64 -w0)
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: $disk_secret
+stringData:
+  token: $token_word
+YAML
+
+# --- a Secret the VM names but the user did not give -------------------------
+out=$("$converter" "$file" --launcher-image "$launcher" --podman-version "$version" 2>"$E2E_TMP/missing.err")
+e2e_is "$?" 1 "without --secret-file the converter fails"
+e2e_is "$out" "" "and writes nothing on stdout"
+e2e_contains "$(cat "$E2E_TMP/missing.err")" "the Secret '$keys_secret' (/spec/template/spec/accessCredentials/0/sshPublicKey/source/secret/secretName)" "the error names the missing Secret and where the VM names it"
+e2e_contains "$(cat "$E2E_TMP/missing.err")" "--secret-file FILE" "and says how to give it"
+
+# --- convert, set up, play ---------------------------------------------------
+pod=$E2E_TMP/pod.yaml
+"$converter" "$file" --secret-file "$E2E_TMP/secrets.yaml" --launcher-image "$launcher" \
+    --podman-version "$version" >"$pod" 2>"$pod.err"
+status=$?
+e2e_is "$status" 0 "the converter turns the VM, its Secrets and its ConfigMap into a Pod"
+[ "$status" = 0 ] || e2e_diag "$(cat "$pod.err")"
+for word in "$secret_word" "$token_word" "AAAAC3NzaC1lZDI1NTE5AAAAIKvpodtestkey$$"; do
+    e2e_lacks "$(cat "$pod" "$pod.err")" "$word" "no secret value in the Pod YAML or the converter's messages (${word:0:18}...)"
+done
+setup_ok=0
+while IFS= read -r line; do
+    eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >"$E2E_TMP/setup.log" 2>&1 || { setup_ok=1; e2e_diag "$line: $(cat "$E2E_TMP/setup.log")"; }
+done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.err")
+e2e_is "$setup_ok" 0 "the printed setup lines (podman pull, volume, podman-secret | podman secret create) run"
+t0=$(now_ms)
+podman kube play "$pod" >"$pod.play" 2>&1
+status=$?
+e2e_is "$status" 0 "podman kube play starts the Pod (the ConfigMap beside it, the Secrets from Podman)"
+[ "$status" = 0 ] || e2e_diag "$(cat "$pod.play")"
+
+# console VM INPUT: what the guest answers on its serial console.
+console() {
+    printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1
+}
+out=""
+deadline=$((SECONDS + boot_timeout))
+while [ $SECONDS -lt $deadline ]; do
+    out=$(console "$vm" status)
+    case $out in *KVPOD-READY*) break ;; esac
+    case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$vm-compute" 2>/dev/null) in
+    running | created | configured | initialized) ;;
+    *) [ $SECONDS -gt $((deadline - boot_timeout + 30)) ] && break ;;
+    esac
+    sleep 3
+done
+e2e_diag "kube play to the guest's KVPOD-READY: $(elapsed "$t0")"
+e2e_contains "$out" "KVPOD-READY" "the guest booted"
+case $out in *KVPOD-READY*) ;; *) e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)" ;; esac
+out=$(tr -d '\r' <<<"$out")
+userdata=$(sed -n '/^KVPOD-USERDATA-BEGIN$/,/^KVPOD-USERDATA-END$/p' <<<"$out")
+e2e_contains "$userdata" "kvpod-word: $secret_word" "the guest's NoCloud user data came from the Secret (cloudInitNoCloud secretRef)"
+metadata=$(sed -n '/^KVPOD-METADATA-BEGIN$/,/^KVPOD-METADATA-END$/p' <<<"$out")
+e2e_contains "$metadata" "$ssh_key" "the SSH key of the accessCredentials Secret is in the guest's NoCloud meta-data (public-keys)"
+e2e_contains "$out" " settings.conf kvpod-config-value=42" "the ConfigMap volume's file is readable in the guest (its disk)"
+e2e_contains "$out" " token $token_word" "the Secret volume's file is readable in the guest (its disk)"
+inspect=$(command podman pod inspect "virt-launcher-$vm" 2>&1; command podman inspect "virt-launcher-$vm-compute" 2>&1)
+for word in "$secret_word" "$token_word"; do
+    e2e_lacks "$inspect" "$word" "no secret value in the Pod's or compute container's configuration (${word:0:18}...)"
+done
+
+e2e_finish

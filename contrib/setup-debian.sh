@@ -8,7 +8,7 @@ packages=(
   g++ meson ninja-build pkg-config
   # meson compiles through ccache when it is installed: a second run rebuilds in seconds
   ccache
-  nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev nettle-dev
+  nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev nettle-dev zlib1g-dev libpng-dev
   # tests
   doctest-dev libvalijson-dev python3
   # end-to-end tests: real Podman with runc, a busybox test image, a syslog listener

@@ -35,6 +35,8 @@ enum Option : int {
     kOptionNamespace,
     kOptionPodman,
     kOptionIdleTimeout,
+    kOptionListen,
+    kOptionTimeout,
     kOptionVersion,
     kOptionSystemctl,
     kOptionForce,
@@ -62,6 +64,8 @@ constexpr option kLongOptions[] = {
     {"namespace", required_argument, nullptr, kOptionNamespace},
     {"podman", required_argument, nullptr, kOptionPodman},
     {"idle-timeout", required_argument, nullptr, kOptionIdleTimeout},
+    {"listen", required_argument, nullptr, kOptionListen},
+    {"timeout", required_argument, nullptr, kOptionTimeout},
     {"version", no_argument, nullptr, kOptionVersion},
     {"systemctl", required_argument, nullptr, kOptionSystemctl},
     {"force", no_argument, nullptr, kOptionForce},
@@ -78,6 +82,7 @@ std::string option_name(int id) {
 }
 
 bool is_console_option(int id) { return id == kOptionNamespace || id == kOptionPodman || id == kOptionIdleTimeout; }
+bool is_display_option(int id) { return id == kOptionListen || id == kOptionTimeout; }
 
 /// Sets what a console option says.
 void apply_console_option(const arguments::Argument& argument, ConsoleOptions& options) {
@@ -157,8 +162,10 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
     std::vector<arguments::Argument> options;
     std::vector<std::string> operands;
     for (auto& argument : arguments::read(argc, argv, kLongOptions, "ho:", kSeeHelp)) {
-        if (argument.id == kOptionHelp) return {Command::Help, {}, {}, {}, {}, {}, {}};
-        if (argument.id == kOptionVersion) return {Command::Version, {}, {}, {}, {}, {}, {}};
+        if (argument.id == kOptionHelp || argument.id == kOptionVersion) {
+            line.command = argument.id == kOptionHelp ? Command::Help : Command::Version;
+            return line;
+        }
         if (argument.id == arguments::kOperand) operands.push_back(std::move(argument.value));
         else options.push_back(std::move(argument));
     }
@@ -237,9 +244,40 @@ CommandLine parse_command_line(int argc, char* const* argv, const std::string& d
         return line;
     }
 
+    if (!operands.empty() && (operands.front() == "vnc" || operands.front() == "screenshot")) {
+        const bool vnc = operands.front() == "vnc";
+        line.command = vnc ? Command::Vnc : Command::Screenshot;
+        if (vnc && operands.size() != 2) throw usage_error("vnc takes one VM name");
+        if (!vnc && operands.size() != 3) throw usage_error("screenshot takes a VM name and a FILE.png (- for stdout)");
+        line.vnc.vm = line.screenshot.vm = operands[1];
+        if (!vnc) line.screenshot.file = operands[2];
+        for (const auto& argument : options) {
+            switch (argument.id) {
+            case kOptionNamespace: line.vnc.namespace_name = line.screenshot.namespace_name = argument.value; break;
+            case kOptionPodman: line.vnc.podman = line.screenshot.podman = argument.value; break;
+            case kOptionListen:
+                if (!vnc) throw usage_error("--listen is an option of vnc, not screenshot");
+                line.vnc.listen = argument.value;
+                break;
+            case kOptionTimeout: {
+                if (vnc) throw usage_error("--timeout is an option of screenshot, not vnc");
+                auto ms = console::parse_seconds(argument.value);
+                if (!ms || *ms == 0)
+                    throw usage_error("--timeout takes seconds from 0.001 to 86400, not '" + argument.value + "'");
+                line.screenshot.timeout_ms = *ms;
+                break;
+            }
+            default: throw usage_error(option_name(argument.id) + " is not an option of " + operands.front());
+            }
+        }
+        return line;
+    }
+
     std::string vm_file;
     for (const auto& argument : options) {
         if (argument.id == kOptionSystemctl) throw usage_error("--systemctl is an option of start, stop and restart only");
+        if (is_display_option(argument.id))
+            throw usage_error(option_name(argument.id) + " is an option of vnc and screenshot only");
         if (is_console_option(argument.id)) throw usage_error(option_name(argument.id) + " is an option of console only");
         if (argument.id == kOptionForce) {
             if (!install) throw usage_error("--force is an option of install only");
@@ -292,6 +330,13 @@ std::string usage(const std::string& default_hook_config) {
            "  kubevirt-vm-to-pod podman-secret [--podman-version VERSION] NAME FILE\n"
            "      Writes the Secret NAME of FILE in the form that podman secret create NAME - stores for that\n"
            "      Podman's kube play (the converter prints this setup line for each Secret a VM names).\n"
+           "  kubevirt-vm-to-pod vnc [--listen ADDRESS:PORT] [--namespace NS] [--podman PODMAN] VM\n"
+           "      Relays a running VM's VNC display (KubeVirt's virt-vnc socket, no password) to a TCP\n"
+           "      port for any VNC viewer, several in turn or at once; prints ADDRESS:PORT on stdout\n"
+           "      once listening. Default 127.0.0.1 and a free port; another address gets a warning.\n"
+           "      SIGINT (Ctrl+C), SIGTERM or SIGHUP ends it with status 0.\n"
+           "  kubevirt-vm-to-pod screenshot [--timeout SECONDS] [--namespace NS] [--podman PODMAN] VM FILE.png\n"
+           "      Saves the VM's screen as a PNG file (- for stdout), read over its VNC socket.\n"
            "\n"
            "Options:\n"
            "  --vm-file FILE            the VM or VMI, as FILE\n"
@@ -326,6 +371,10 @@ std::string usage(const std::string& default_hook_config) {
            "  --idle-timeout SECONDS    console: after stdin ends, how long the guest may be quiet before\n"
            "                            console ends (default " + seconds_text(console.idle_ms) + ")\n"
            "  --force                   install: replace the VM's installed unit and Pod\n"
+           "  --listen ADDRESS:PORT     vnc: PORT, ADDRESS:PORT or [IPV6]:PORT, numeric (default 127.0.0.1:0,\n"
+           "                            a free port)\n"
+           "  --timeout SECONDS         screenshot: how long the VNC server may take (default 20)\n"
+           "  --namespace, --podman     vnc and screenshot take them too, as console does\n"
            "  --version                 print the version and that of the built-in common instancetypes\n"
            "  -h, --help                print this help\n"
            "\n"

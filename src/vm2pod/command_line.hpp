@@ -7,11 +7,12 @@
 #include "vm2pod/convert_cmd.hpp"
 #include "vm2pod/lifecycle_cmd.hpp"
 #include "vm2pod/install_cmd.hpp"
+#include "vm2pod/vnc_cmd.hpp"
 
 /// kubevirt-vm-to-pod's arguments (read with core/arguments.hpp).
 namespace kvpod::vm2pod {
 
-enum class Command { Convert, Console, Lifecycle, Install, Uninstall, PodmanSecret, Help, Version };
+enum class Command { Convert, Console, Lifecycle, Install, Uninstall, PodmanSecret, Vnc, Screenshot, Help, Version };
 
 struct CommandLine {
     Command command = Command::Convert;
@@ -21,6 +22,8 @@ struct CommandLine {
     InstallOptions install;  ///< install (its convert is the convert options)
     UninstallOptions uninstall;
     PodmanSecretOptions podman_secret;  ///< podman-secret
+    VncOptions vnc;          ///< vnc
+    ScreenshotOptions screenshot;  ///< screenshot
 };
 
 /// Reads argv. Throws Error for a usage mistake, naming the argument and

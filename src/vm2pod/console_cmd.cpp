@@ -14,20 +14,6 @@
 namespace kvpod::vm2pod {
 namespace {
 
-console::ComputeContainer find_compute_container(const ConsoleOptions& options) {
-    host::ProgramOutput inspected;
-    try {
-        inspected = host::run_program(console::inspect_command(options.podman, options.vm));
-    } catch (Error& e) {
-        e.fix("install Podman, or name it with --podman");
-        throw;
-    }
-    if (inspected.exit_status != 0) throw console::inspect_failed(options.vm, inspected.exit_status, inspected.err);
-    auto container = console::parse_inspect(inspected.out, console::compute_container(options.vm));
-    console::check_attachable(container, options.vm, options.namespace_name);
-    return container;
-}
-
 int attach(const ConsoleOptions& options, int socket_fd) {
     const bool terminal = host::is_terminal(STDIN_FILENO);
     host::RelaySettings settings{terminal, options.idle_ms};
@@ -49,9 +35,24 @@ int attach(const ConsoleOptions& options, int socket_fd) {
 
 }  // namespace
 
+console::ComputeContainer find_compute_container(const std::string& vm, const std::string& namespace_name,
+                                                 const std::string& podman) {
+    host::ProgramOutput inspected;
+    try {
+        inspected = host::run_program(console::inspect_command(podman, vm));
+    } catch (Error& e) {
+        e.fix("install Podman, or name it with --podman");
+        throw;
+    }
+    if (inspected.exit_status != 0) throw console::inspect_failed(vm, inspected.exit_status, inspected.err);
+    auto container = console::parse_inspect(inspected.out, console::compute_container(vm));
+    console::check_attachable(container, vm, namespace_name);
+    return container;
+}
+
 int run_console(const ConsoleOptions& options) {
     return with_context("console", [&] {
-        auto container = find_compute_container(options);
+        auto container = find_compute_container(options.vm, options.namespace_name, options.podman);
         std::string relative = console::serial_socket_relative(container);
         auto connection = host::connect_socket_beneath(container.private_dir, relative);
         if (connection.fd < 0)

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "core/serial_console.hpp"
+
 /// `kubevirt-vm-to-pod console VM`: the VM's serial console. It finds the
 /// compute container with `podman container inspect`, connects from the
 /// host to QEMU's serial socket in the container's private volume, and
@@ -16,6 +18,12 @@ struct ConsoleOptions {
     std::string podman = "podman";
     int idle_ms = 2000;  ///< after stdin ends, how long the console may be quiet before console ends
 };
+
+/// The running compute container of VM `vm` (of `namespace_name` when not
+/// empty), as `podman container inspect` describes it; an Error saying what
+/// to do when it is not running. console, vnc and screenshot share it.
+console::ComputeContainer find_compute_container(const std::string& vm, const std::string& namespace_name,
+                                                 const std::string& podman);
 
 /// Attaches until the user detaches (Ctrl+] on a terminal), the console
 /// closes (the VM stopped), or stdin ended and the console was then quiet

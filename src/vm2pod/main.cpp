@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
         }
         case vm2pod::Command::Uninstall: host::write_stdout(vm2pod::run_uninstall(line.uninstall)); return 0;
         case vm2pod::Command::PodmanSecret: host::write_stdout(vm2pod::run_podman_secret(line.podman_secret)); return 0;
+        case vm2pod::Command::Vnc: return vm2pod::run_vnc(line.vnc);
+        case vm2pod::Command::Screenshot: return vm2pod::run_screenshot(line.screenshot);
         case vm2pod::Command::Convert: break;
         }
         auto output = vm2pod::run_convert(line.convert, stdin);

@@ -21,6 +21,8 @@ packages=(
   # and check-qemu.sh, under SeaBIOS and OVMF, with swtpm's TPM
   syslinux syslinux-common mtools dosfstools cpio xz-utils genisoimage qemu-system-x86 qemu-utils curl
   ovmf swtpm
+  # a real VNC client (gtk-vnc's gvnccapture) and Pillow to compare its capture with screenshot's
+  gvncviewer python3-pil
   # sanitizers and fuzzers
   clang libclang-rt-14-dev
 )

@@ -405,6 +405,51 @@ else
 fi
 command podman pod rm -f -t 0 "virt-launcher-$vm_b" >/dev/null 2>&1  # the first VM's stops are the tests
 
+# --- 2c: the VM's display: screenshot, and a real VNC client through the relay
+# gtk-vnc's gvnccapture (a real RFB client) reads the screen through
+# kubevirt-vm-to-pod vnc; screenshot reads it itself; Pillow compares them.
+# Where they are missing (the nested trixie rootfs has neither), skipped.
+pil=/usr/bin/python3
+if command -v gvnccapture >/dev/null && "$pil" -c 'import PIL' 2>/dev/null; then
+t_vnc=$(now_ms)
+out=$("$converter" screenshot --podman "$(command -v podman)" "$vm" "$E2E_TMP/screenshot.png" 2>&1)
+exited_ok "$?" "screenshot $vm writes a PNG" "$out"
+e2e_check "screenshot says the screen's size and the file ($out)" grep -Eq "^[0-9]+x[0-9]+ $E2E_TMP/screenshot.png\$" <<<"$out"
+"$converter" vnc --podman "$(command -v podman)" "$vm" >"$E2E_TMP/vnc.out" 2>"$E2E_TMP/vnc.err" &
+relay=$!
+e2e_on_cleanup "kill $relay 2>/dev/null"
+for ((i = 0; i < 50; i++)); do [ -s "$E2E_TMP/vnc.out" ] && break; sleep 0.2; done
+listen=$(head -n1 "$E2E_TMP/vnc.out")
+e2e_check "vnc $vm listens on 127.0.0.1 and a free port ($listen)" grep -Eq '^127\.0\.0\.1:[0-9]+$' <<<"$listen"
+port=${listen##*:}
+# gvnccapture takes a display number: port 5900 + N.
+out=$(timeout 60 gvnccapture "127.0.0.1:$((port - 5900))" "$E2E_TMP/gvnccapture.png" 2>&1)
+exited_ok "$?" "gvnccapture (gtk-vnc) reads $vm's screen through the relay" "$out"
+cmp_out=$("$pil" - "$E2E_TMP/screenshot.png" "$E2E_TMP/gvnccapture.png" <<'PY' 2>&1
+import sys
+from PIL import Image
+ours, theirs = (Image.open(p).convert("RGB") for p in sys.argv[1:3])
+if ours.size != theirs.size:
+    print(f"sizes differ: {ours.size} {theirs.size}")
+    sys.exit(1)
+a, b = list(ours.getdata()), list(theirs.getdata())
+differ = sum(1 for x, y in zip(a, b) if x != y)
+colours = len(set(a))
+print(f"{ours.size[0]}x{ours.size[1]}, {colours} colours, {differ} pixels differ")
+# The text cursor blinks between the two reads: allow a cell's worth (9x16).
+sys.exit(0 if colours > 1 and differ <= 9 * 16 else 1)
+PY
+)
+exited_ok "$?" "screenshot and gvnccapture show the same screen, not a blank one ($cmp_out)" "$cmp_out"
+kill "$relay" 2>/dev/null
+wait "$relay"
+e2e_is "$?" 0 "vnc ends with status 0 on SIGTERM"
+e2e_contains "$(cat "$E2E_TMP/vnc.err")" "viewer 1 connected from 127.0.0.1" "vnc says on stderr that a viewer came ($(tr '\n' ' ' <"$E2E_TMP/vnc.err"))"
+e2e_diag "VNC checks took $(elapsed "$t_vnc")"
+else
+    e2e_skip "screenshot and a real VNC client through vnc" "gvnccapture (gvncviewer) or Pillow (python3-pil) is not installed here"
+fi
+
 # --- 3: data and graceful stops across the ways a pod goes down -------------
 # The guest holds a token in memory: only a guest that shuts down gracefully
 # (its ACPI power-off handler writes it and syncs) keeps it.

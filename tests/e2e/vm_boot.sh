@@ -414,6 +414,8 @@ if command -v gvnccapture >/dev/null && "$pil" -c 'import PIL' 2>/dev/null; then
 t_vnc=$(now_ms)
 out=$("$converter" screenshot --podman "$(command -v podman)" "$vm" "$E2E_TMP/screenshot.png" 2>&1)
 exited_ok "$?" "screenshot $vm writes a PNG" "$out"
+# E2E_SCREENSHOT_COPY=FILE keeps the PNG (the README's picture comes from here).
+[ -z "${E2E_SCREENSHOT_COPY:-}" ] || cp "$E2E_TMP/screenshot.png" "$E2E_SCREENSHOT_COPY"
 e2e_check "screenshot says the screen's size and the file ($out)" grep -Eq "^[0-9]+x[0-9]+ $E2E_TMP/screenshot.png\$" <<<"$out"
 "$converter" vnc --podman "$(command -v podman)" "$vm" >"$E2E_TMP/vnc.out" 2>"$E2E_TMP/vnc.err" &
 relay=$!

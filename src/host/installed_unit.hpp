@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/kubevirt/unit_files.hpp"
 #include "host/host_root.hpp"
@@ -18,5 +19,10 @@ std::optional<kubevirt::UnitFiles> installed_unit(const HostRoot& root, std::str
 
 /// The same, for a --host-root given as a path.
 std::optional<kubevirt::UnitFiles> installed_unit(const std::string& host_root, std::string_view vm);
+
+/// The VMs with a unit under `root` (either flavor), sorted, each once: a
+/// unit's stop removes the Pod (kube down), so Podman alone cannot list a
+/// stopped VM. Files whose name holds no valid VM name are not VMs.
+std::vector<std::string> installed_unit_vms(const HostRoot& root);
 
 }  // namespace kvpod::host

@@ -93,6 +93,18 @@ std::vector<lifecycle::VmInfo> discover(const LifecycleOptions& options, const s
     return vms;
 }
 
+/// A VM whose unit is installed but which has no Pod: its unit's stop (or a
+/// start that failed) removed it with kube down.
+lifecycle::VmInfo without_pod(const std::string& vm, const kubevirt::UnitFiles& unit) {
+    lifecycle::VmInfo info;
+    info.name = vm;
+    info.state = "shut off";
+    info.state_reason = "no Pod";
+    info.unit = unit.service;
+    info.unit_file = unit.unit;
+    return info;
+}
+
 void run_checked(const std::vector<std::string>& argv) {
     host::ProgramOutput out;
     try {
@@ -132,7 +144,16 @@ int run_lifecycle(const LifecycleOptions& options) {
     lifecycle::check_output(options.output);
     switch (options.verb) {
     case LifecycleVerb::List: {
-        auto vms = with_context("list", [&] { return discover(options, ""); });
+        auto vms = with_context("list", [&] {
+            auto found = discover(options, "");
+            host::HostRoot root(options.host_root);
+            for (const auto& vm : host::installed_unit_vms(root)) {
+                if (std::any_of(found.begin(), found.end(), [&](const auto& info) { return info.name == vm; })) continue;
+                if (auto unit = host::installed_unit(root, vm)) found.push_back(without_pod(vm, *unit));
+            }
+            std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+            return found;
+        });
         if (options.output == "json") {
             lifecycle::Json array = lifecycle::Json::array();
             for (const auto& vm : vms) array.push_back(lifecycle::to_json(vm));
@@ -149,13 +170,7 @@ int run_lifecycle(const LifecycleOptions& options) {
             if (found.empty()) {
                 auto unit = host::installed_unit(options.host_root, options.vm);
                 if (!unit) throw lifecycle::unknown_vm(options.vm);
-                lifecycle::VmInfo info;
-                info.name = options.vm;
-                info.state = "shut off";
-                info.state_reason = "no Pod";
-                info.unit = unit->service;
-                info.unit_file = unit->unit;
-                found.push_back(info);
+                found.push_back(without_pod(options.vm, *unit));
             }
             return found;
         });

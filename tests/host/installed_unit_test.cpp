@@ -47,3 +47,25 @@ TEST_CASE("installed_unit: a name that cannot be a unit fails before the root is
           "VM name '../x' is not a Kubernetes object name; give the VM's metadata.name: a-z, 0-9, '-' and '.', "
           "starting and ending with a letter or digit");
 }
+
+TEST_CASE("installed_unit_vms: the VMs with a unit of either flavor, sorted, once each") {
+    FakeRoot fake;
+    host::HostRoot empty(fake.path());
+    CHECK(host::installed_unit_vms(empty).empty());
+
+    fake.file("/etc/containers/systemd/virt-launcher-web.kube", "[Kube]\n");
+    fake.file("/etc/containers/systemd/virt-launcher-web.yaml", "kind: Pod\n");
+    fake.file("/etc/systemd/system/virt-launcher-db.service", "[Service]\n");
+    // Both flavors of one VM (an install --force of the other flavor removes one): listed once.
+    fake.file("/etc/systemd/system/virt-launcher-web.service", "[Service]\n");
+    // Not a VM's unit: a Pod alone, another prefix or suffix, a name no VM can have, the boot link's directory.
+    fake.file("/etc/kubevirt-vm-to-pod/pods/virt-launcher-cache.yaml", "kind: Pod\n");
+    fake.file("/etc/systemd/system/virt-launcher-.service", "[Service]\n");
+    fake.file("/etc/systemd/system/virt-launcher-Bad_Name.service", "[Service]\n");
+    fake.file("/etc/systemd/system/sshd.service", "[Service]\n");
+    fake.file("/etc/containers/systemd/virt-launcher-app.container", "[Container]\n");
+    fake.symlink("/etc/systemd/system/multi-user.target.wants/virt-launcher-db.service",
+                 "/etc/systemd/system/virt-launcher-db.service");
+    host::HostRoot root(fake.path());
+    CHECK(host::installed_unit_vms(root) == std::vector<std::string>{"db", "web"});
+}

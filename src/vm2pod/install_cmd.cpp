@@ -62,12 +62,6 @@ std::string run_install(const InstallOptions& options, std::FILE* stdin_stream, 
     unit.files = kubevirt::unit_files(unit.vm, kubevirt::unit_flavor_for(unit.podman));
     unit.pod_grace_seconds = output.pod_grace_seconds;
     unit.setup = output.setup;
-    if (unit.policy.restart == "on-failure" && unit.files.flavor == kubevirt::UnitFlavor::Quadlet &&
-        !unit.podman.at_least(4, 6))
-        output.warnings.push_back(
-            {"/spec/runStrategy", "RerunOnFailure: Podman " + unit.podman.str() +
-                                      "'s kube play cannot pass the VM's failure to systemd (exit-code propagation "
-                                      "came in 4.6), so the unit restarts it only when Podman itself fails"});
 
     host::UnitInstall install{unit.vm, unit.files, output.text, kubevirt::render_unit(unit), kubevirt::boot_link(unit)};
     const std::string& root = options.convert.host_root;

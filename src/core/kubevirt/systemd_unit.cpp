@@ -73,16 +73,29 @@ std::string stop_lines(const UnitInput& input) {
            "TimeoutStopSec=" + std::to_string(input.pod_grace_seconds + kStopMarginSeconds) + "\n";
 }
 
+std::string guest_shutdown(const UnitInput& input) { return launcher_pod_name(input.vm) + "-guest-shutdown"; }
+
 std::string quadlet_unit(const UnitInput& input) {
     std::string out = header(input);
     out += "\n[Kube]\nYaml=" + base_name(input.files.pod_yaml) + "\n";
-    // The guest-shutdown container exits 1 when the VM failed: systemd sees it
-    // only if Podman passes it on (kube play's exit-code propagation, 4.6).
-    if (input.podman.at_least(5, 0)) out += "ExitCodePropagation=any\n";
-    else if (input.podman.at_least(4, 6)) out += "PodmanArgs=--service-exit-code-propagation=any\n";
     out += "\n[Service]\n";
     setup_lines(input, out);
     out += stop_lines(input);
+    // Not kube play's exit-code propagation (4.6+): "any" fails the unit for
+    // any container's non-zero exit, and a stop SIGKILLs the compute container
+    // (137) after the grace period, as virt-launcher lingers waiting for a
+    // virt-handler that is not there, long after the guest is off: every
+    // systemctl stop ended "failed" (seen under systemd 257 with Podman 5.4).
+    // Runs before Quadlet's own ExecStopPost (kube down), which a failure
+    // here skips: the failed VM's Pod stays for podman logs until the next
+    // start replaces it.
+    out += "# The unit ends as the VM did: guest-shutdown's exit code, 0 when the guest shut itself down\n"
+           "# (KubeVirt's Succeeded), 1 when it failed; not the last container's (a stop SIGKILLs\n"
+           "# virt-launcher, which lingers after the guest is off).\n"
+           "ExecStopPost=/bin/sh -c " +
+           exec_quote("exit \"$(" + std::string(kPodman) + " container inspect --format '{{.State.ExitCode}}' " +
+                      guest_shutdown(input) + " 2>/dev/null || echo 1)\"") +
+           "\n";
     restart_lines(input, true, out);
     return out + install_section(input);
 }
@@ -100,7 +113,7 @@ std::string plain_unit(const UnitInput& input) {
            "# The service lives as long as the VM: guest-shutdown ends with it, 0 when the guest shut\n"
            "# itself down (KubeVirt's Succeeded), 1 when it failed.\n"
            "ExecStart=/bin/sh -c " +
-           exec_quote("exit \"$(" + std::string(kPodman) + " wait " + pod + "-guest-shutdown)\"") + "\n";
+           exec_quote("exit \"$(" + std::string(kPodman) + " wait " + guest_shutdown(input) + ")\"") + "\n";
     out += stop_lines(input);
     out += "ExecStopPost=-" + std::string(kPodman) + " kube down " + exec_quote(yaml) + "\n";
     // The unit's commands are Podman clients: the Pod's processes live in

@@ -97,3 +97,22 @@ TEST_CASE("boot link: a plain unit that starts at boot only") {
 TEST_CASE("exec_quote escapes what systemd would expand") {
     CHECK(exec_quote(R"(a "b" \c $HOME 100%)") == R"("a \"b\" \\c $$HOME 100%%")");
 }
+
+TEST_CASE("the unit's result is guest-shutdown's exit code on every Podman, never kube play's propagation") {
+    // Quadlet: ExecStopPost reads it (kube play's propagation "any" failed every
+    // stop: the stop SIGKILLs the lingering virt-launcher, 137); plain: the main
+    // process waits on it.
+    const std::string stop_post =
+        "ExecStopPost=/bin/sh -c \"exit \\\"$$(/usr/bin/podman container inspect --format '{{.State.ExitCode}}' "
+        "virt-launcher-web-guest-shutdown 2>/dev/null || echo 1)\\\"\"\n";
+    for (const char* podman : {"4.4", "4.5", "4.6", "4.9", "5.0", "5.4"}) {
+        CAPTURE(podman);
+        std::string text = render_unit(input_for("RerunOnFailure", podman));
+        CHECK(text.find(stop_post) != std::string::npos);
+        CHECK(text.find("ExitCodePropagation") == std::string::npos);
+        CHECK(text.find("exit-code-propagation") == std::string::npos);
+    }
+    std::string plain = render_unit(input_for("RerunOnFailure", "4.3.1"));
+    CHECK(plain.find("ExecStart=/bin/sh -c \"exit \\\"$$(/usr/bin/podman wait virt-launcher-web-guest-shutdown)\\\"\"\n") !=
+          std::string::npos);
+}

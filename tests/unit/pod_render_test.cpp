@@ -433,3 +433,83 @@ TEST_CASE("interface ports: the compute container lists them where kube play doe
                                                           {"protocol": "UDP", "containerPort": 53, "name": "dns"}])"));
     }
 }
+
+TEST_CASE("virtiofs filesystems: KubeVirt's virtiofsd container per shared volume, its socket in a shared emptyDir") {
+    auto r = render(variant(R"({"spec": {"domain": {"devices": {"filesystems": [
+        {"name": "docs", "virtiofs": {}}, {"name": "ro", "virtiofs": {}}, {"name": "dv", "virtiofs": {}}]}},
+        "volumes": [
+        {"name": "containerdisk", "containerDisk": {"image": "quay.io/kubevirt/cirros-container-disk-demo:latest"}},
+        {"name": "ro", "persistentVolumeClaim": {"claimName": "ro-claim", "readOnly": true}},
+        {"name": "docs", "persistentVolumeClaim": {"claimName": "shared-docs"}},
+        {"name": "dv", "dataVolume": {"name": "dv-claim"}}]}})"));
+    // Compute, then one container per shared volume in volume order (not filesystem order).
+    CHECK(names_of(r.spec()["containers"]) ==
+          std::vector<std::string>{"compute", "virtiofs-ro", "virtiofs-docs", "virtiofs-dv", "guest-shutdown"});
+    const Json& docs = r.spec()["containers"][2];
+    CHECK(docs["command"] == Json::array({"/usr/libexec/virtiofsd"}));
+    CHECK(docs["args"] == Json::array({"--socket-path=/var/run/kubevirt/virtiofs-containers/docs.sock",
+                                       "--shared-dir=/docs", "--sandbox=none", "--cache=auto",
+                                       "--migration-on-error=guest-error", "--migration-mode=find-paths"}));
+    CHECK(docs["image"] == r.compute()["image"]);
+    CHECK(docs["securityContext"] == Json{{"runAsUser", 107}, {"runAsGroup", 107}, {"runAsNonRoot", true},
+                                          {"allowPrivilegeEscalation", false},
+                                          {"capabilities", {{"drop", Json::array({"ALL"})}}}});
+    CHECK(docs["resources"] == Json{{"limits", {{"cpu", "100m"}, {"memory", "80M"}}},
+                                    {"requests", {{"cpu", "10m"}, {"memory", "1M"}}}});
+    CHECK(!docs.contains("env"));  // no VMI: the hook gives it no device
+    const std::string socket_volume = "virt-launcher-cirros-test-virtiofs-containers";
+    CHECK(docs["volumeMounts"] == Json::array({{{"name", socket_volume}, {"mountPath", "/var/run/kubevirt/virtiofs-containers"}},
+                                               {{"name", "docs"}, {"mountPath", "/docs"}}}));
+    // A read-only claim stays read-only where virtiofsd sees it.
+    CHECK(r.spec()["containers"][1]["volumeMounts"][1] == Json{{"name", "ro"}, {"mountPath", "/ro"}, {"readOnly", true}});
+    // The socket directory: an emptyDir, the last volume, mounted in compute too.
+    CHECK(r.spec()["volumes"].back() == Json{{"name", socket_volume}, {"emptyDir", Json::object()}});
+    CHECK(named(r.compute()["volumeMounts"], socket_volume)["mountPath"] == "/var/run/kubevirt/virtiofs-containers");
+    CHECK(named(r.compute()["volumeMounts"], "docs")["mountPath"] == "/var/run/kubevirt-private/vmi-disks/docs");
+    CHECK(r.warned("/spec/volumes/2 (docs): becomes the Podman volume shared-docs, which virtiofsd (uid 107) shares "
+                   "with the guest as the virtiofs tag docs; to share a host directory, create the volume as a bind of "
+                   "it before podman kube play (which creates a missing volume empty): podman volume create --opt "
+                   "type=none --opt o=bind --opt device=/DIR shared-docs"));
+
+    // Guaranteed QoS: requests equal the limits, as ResourcesForVirtioFSContainer sets them.
+    auto g = render(variant(R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "docs", "virtiofs": {}}]},
+        "resources": {"requests": {"cpu": "1", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "128Mi"}}},
+        "volumes": [{"name": "docs", "persistentVolumeClaim": {"claimName": "shared-docs"}}]}})"));
+    CHECK(named(g.spec()["containers"], "virtiofs-docs")["resources"]["requests"] == Json{{"cpu", "100m"}, {"memory", "80M"}});
+
+    // Without filesystems: neither the container nor the emptyDir.
+    auto plain = render(cirros());
+    CHECK(names_of(plain.spec()["containers"]) == std::vector<std::string>{"compute", "guest-shutdown"});
+    CHECK(named(plain.spec()["volumes"], "virt-launcher-cirros-test-virtiofs-containers").is_null());
+}
+
+TEST_CASE("virtiofs: what KubeVirt does not share is an error naming the filesystem") {
+    struct Case {
+        const char* patch;
+        const char* error;
+    };
+    for (const auto& c : std::vector<Case>{
+             {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "host", "virtiofs": {}}]}}, "volumes": [
+                 {"name": "host", "hostDisk": {"path": "/srv/disk.img", "type": "Disk"}}]}})",
+              "/spec/domain/devices/filesystems/0 (host): a virtiofs filesystem shares a persistentVolumeClaim, "
+              "dataVolume, configMap or secret volume; this one is hostDisk; share a host directory through a "
+              "persistentVolumeClaim whose Podman volume binds it (podman volume create --opt type=none --opt o=bind "
+              "--opt device=DIR NAME), or attach the volume as a disk"},
+             {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "scratch", "virtiofs": {}}]}}, "volumes": [
+                 {"name": "scratch", "emptyDisk": {"capacity": "1Gi"}}]}})",
+              "/spec/domain/devices/filesystems/0 (scratch): a virtiofs filesystem shares a persistentVolumeClaim, "
+              "dataVolume, configMap or secret volume; this one is emptyDisk; share a host directory through a "
+              "persistentVolumeClaim whose Podman volume binds it (podman volume create --opt type=none --opt o=bind "
+              "--opt device=DIR NAME), or attach the volume as a disk"},
+             {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "gone", "virtiofs": {}}]}}}})",
+              "/spec/domain/devices/filesystems/0 (gone): names no volume; add a volume 'gone' to share, or remove "
+              "the filesystem"},
+             {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "docs"}]}}, "volumes": [
+                 {"name": "docs", "persistentVolumeClaim": {"claimName": "docs"}}]}})",
+              "/spec/domain/devices/filesystems/0 (docs): a filesystem without virtiofs: {} gets no device; add "
+              "virtiofs: {}, the only filesystem type KubeVirt has"},
+         }) {
+        CAPTURE(c.patch);
+        CHECK(error_of([&] { render(variant(c.patch)); }) == c.error);
+    }
+}

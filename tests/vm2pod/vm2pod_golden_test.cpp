@@ -154,6 +154,9 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
              // Secrets and ConfigMaps beside the VM: user data, an SSH key, disks.
              {"cirros-secrets-vm", "cirros-secrets-vm", "5.4", true, "", ""},
              {"cirros-secrets-vm-podman4.3", "cirros-secrets-vm", "4.3.1", true, "", ""},
+             // A host directory shared over virtiofs (a PVC bound to it), on both Podmans.
+             {"fedora-virtiofs-vm", "fedora-virtiofs-vm", "5.4", true, "", ""},
+             {"fedora-virtiofs-vm-podman4.3", "fedora-virtiofs-vm", "4.3.1", true, "", ""},
          }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;

@@ -123,9 +123,6 @@ void VolumeRenderer::optional_volumes(int hook_sidecars) {
                       "SR-IOV needs the network-info downward API volume and a device plugin; podman kube play has "
                       "neither, so the volume is left out and the interface will not come up");
     }
-    if (!array_at(spec, {"domain", "devices", "filesystems"}).empty())
-        throw Error("virtiofs filesystems are not supported by kubevirt-vm-to-pod yet",
-                    "/spec/domain/devices/filesystems", "remove them, or share the data on a disk");
 }
 
 void VolumeRenderer::finish() {
@@ -148,6 +145,7 @@ Volumes render_volumes(Context& ctx, int hook_sidecars) {
     r.backend_storage();
     r.image_volumes();
     r.optional_volumes(hook_sidecars);
+    r.virtiofs();
     r.finish();
     return out;
 }

@@ -143,6 +143,10 @@ Json hook_sidecars(const Context& ctx);
 /// The compute container (template.go, rendercontainer.go).
 Json render_compute(Context& ctx, const Volumes& volumes, Json resources, int hook_sidecars);
 
+/// One virtiofsd container per shared volume (virtiofs.go), in volume order;
+/// they follow compute, as in KubeVirt.
+Json render_virtiofs_containers(Context& ctx);
+
 /// Containers that run beside compute, in KubeVirt's order: hook sidecars,
 /// the guest console log (a native sidecar in KubeVirt), the console proxy.
 Json render_side_containers(Context& ctx, const Json& sidecars);

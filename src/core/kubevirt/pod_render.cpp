@@ -104,6 +104,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
     Json compute = render_compute(ctx, volumes, std::move(resources), static_cast<int>(sidecars.size()));
     Json containers = Json::array();
     containers.push_back(std::move(compute));
+    for (auto& c : render_virtiofs_containers(ctx)) containers.push_back(std::move(c));
     for (auto& c : render_side_containers(ctx, sidecars)) containers.push_back(std::move(c));
     for (const auto& hook : sidecars) {
         if (const Json* pvc = find_path(hook, {"pvc"})) {

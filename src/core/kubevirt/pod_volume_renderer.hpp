@@ -15,6 +15,9 @@ Json mount(const std::string& name, const std::string& path, bool read_only = fa
 /// `s` quoted for a POSIX shell when it holds anything but safe characters.
 std::string sh_quote(const std::string& s);
 
+/// The VMI volumes that domain.devices.filesystems share with the guest.
+std::vector<std::string> virtiofs_filesystems(const Json& spec);
+
 class VolumeRenderer {
 public:
     VolumeRenderer(Context& ctx, Volumes& out) : ctx_(ctx), out_(out) {}
@@ -30,6 +33,9 @@ public:
     void backend_storage();
     void image_volumes();
     void optional_volumes(int hook_sidecars);
+    /// withVirioFS: the virtiofsd socket directory, after checking what each
+    /// filesystem shares (pod_virtiofs.cpp).
+    void virtiofs();
     /// Base volumes and mounts first, then those the options added.
     void finish();
 

@@ -89,6 +89,18 @@ void VolumeRenderer::config_volumes() {
 void VolumeRenderer::pvc(std::size_t i, const Json& volume, const std::string& claim, Json source) {
     std::string name = string_at(volume, {"name"});
     add({{"name", name}, {"persistentVolumeClaim", std::move(source)}}, mount(name, kVmiDisksDir + "/" + name));
+    auto shared = virtiofs_filesystems(ctx_.spec);
+    if (std::find(shared.begin(), shared.end(), name) != shared.end()) {
+        // Podman's first mount of a volume hands its top directory to the
+        // container's user (here 107, as KubeVirt's fsGroup 107 would).
+        ctx_.warn(where_of(i, volume),
+                  "becomes the Podman volume " + sh_quote(claim) + ", which virtiofsd (uid 107) shares with the guest "
+                  "as the virtiofs tag " + name + "; to share a host directory, create the volume as a bind of it "
+                  "before podman kube play (which creates a missing volume empty): podman volume create --opt "
+                  "type=none --opt o=bind --opt device=/DIR " + sh_quote(claim) + "; Podman then makes /DIR itself "
+                  "(not its contents) owned by 107:107, and the guest reads and writes what uid 107 may");
+        return;
+    }
     ctx_.warn(where_of(i, volume),
               "becomes the Podman volume " + sh_quote(claim) + ", which must already hold the disk as disk.img, readable and "
               "writable by uid 107 (nobody copies it there without KubeVirt's CDI): podman volume create " + sh_quote(claim) +

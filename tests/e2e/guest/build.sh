@@ -20,7 +20,7 @@ set -euo pipefail
 # Bump when what the build does changes in a way the hashed files do not show.
 FORMAT=1
 # Kernel modules the guest loads (their dependencies are added, in order).
-MODULES="virtio_pci virtio_blk virtio_net isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev efivarfs"
+MODULES="virtio_pci virtio_blk virtio_net isofs vfat nls_cp437 nls_ascii nls_utf8 button evdev efivarfs virtiofs"
 CMDLINE="console=tty0 console=ttyS0,115200 quiet"
 IMAGE_REPO=localhost/kvpod-test-guest
 

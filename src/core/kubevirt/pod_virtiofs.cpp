@@ -7,7 +7,7 @@
 // (/var/run/kubevirt/virtiofs-containers/<volume>.sock, pkg/virtiofs); the
 // compute container mounts the same emptyDir and virt-launcher points the
 // domain's <filesystem> at that socket (converter/storage/virtiofs.go).
-// KubeVirt admits a PVC or DataVolume only with the EnableVirtioFsStorage
+// KubeVirt admits a PVC or DataVolume only with the EnableVirtioFsStorageVolumes
 // feature gate; a VM given to the converter asks for it by naming one, so
 // the converter stands for a cluster with the gate on.
 #include <algorithm>

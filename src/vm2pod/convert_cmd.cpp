@@ -168,6 +168,7 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     if (options.for_unit) {
         out.vm_name = rendered.pod["metadata"]["ownerReferences"][0]["name"].get<std::string>();
         out.pod_grace_seconds = rendered.pod["spec"]["terminationGracePeriodSeconds"].get<std::int64_t>();
+        out.imported_volumes = rendered.imported_volumes;
         out.podman = pod_options.podman;
         // The unit runs the setup itself: its YAML is the documents kube play reads, no comment.
         out.text = options.output == "json" ? kubevirt::yaml_safe_json(rendered.pod.dump(2)) + "\n"

@@ -39,6 +39,7 @@ struct CommandOutput {
     kubevirt::UnitPolicy policy;
     std::int64_t pod_grace_seconds = 0;
     kubevirt::PodmanVersion podman;
+    std::vector<std::string> imported_volumes;  ///< RenderedPod::imported_volumes
 };
 
 /// Reads the input (from `stdin_stream` for "-"), expands the VM, renders

@@ -62,6 +62,7 @@ std::string run_install(const InstallOptions& options, std::FILE* stdin_stream, 
     unit.files = kubevirt::unit_files(unit.vm, kubevirt::unit_flavor_for(unit.podman));
     unit.pod_grace_seconds = output.pod_grace_seconds;
     unit.setup = output.setup;
+    unit.imported_volumes = output.imported_volumes;
 
     host::UnitInstall install{unit.vm, unit.files, output.text, kubevirt::render_unit(unit), kubevirt::boot_link(unit)};
     const std::string& root = options.convert.host_root;

@@ -116,3 +116,16 @@ TEST_CASE("the unit's result is guest-shutdown's exit code on every Podman, neve
     CHECK(plain.find("ExecStart=/bin/sh -c \"exit \\\"$$(/usr/bin/podman wait virt-launcher-web-guest-shutdown)\\\"\"\n") !=
           std::string::npos);
 }
+
+TEST_CASE("a Pod that imports DataVolumes starts without a time limit, on both flavors") {
+    for (const char* podman : {"4.3.1", "5.4"}) {
+        CAPTURE(podman);
+        auto input = input_for("Always", podman);
+        CHECK(render_unit(input).find("TimeoutStartSec=900\n") != std::string::npos);
+        input.imported_volumes = {"web-root", "web-data"};
+        std::string text = render_unit(input);
+        CHECK(text.find("# kube play first imports the DataVolumes web-root, web-data (once), as long as it takes.\n"
+                        "TimeoutStartSec=infinity\n") != std::string::npos);
+        CHECK(text.find("TimeoutStartSec=900") == std::string::npos);
+    }
+}

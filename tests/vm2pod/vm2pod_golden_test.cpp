@@ -19,9 +19,11 @@
 #include "core/document.hpp"
 #include "core/error.hpp"
 #include "core/json_util.hpp"
+#include "fake_root.hpp"
 #include "golden.hpp"
 #include "pod_support.hpp"
 #include "vm2pod/convert_cmd.hpp"
+#include "vm2pod/install_cmd.hpp"
 #include "core/kubevirt/vm_input.hpp"
 
 using namespace kvpod;
@@ -207,5 +209,55 @@ TEST_CASE("DataVolumes (tests/data/datavolumes): each source kind on Podman 5.4 
             CHECK(!pod["metadata"]["annotations"].contains("kubevirt-vm-to-pod/persistent-state"));
             CHECK(pod["spec"]["restartPolicy"] == "Never");
         }
+    }
+}
+
+TEST_CASE("DataVolumes under install: the Pod and the unit written, on Podman 5.4 (Quadlet) and 4.3 (plain)") {
+    REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
+    struct Case {
+        const char* podman;
+        const char* pod_file;
+        const char* unit_file;
+    };
+    for (const Case c : {Case{"5.4", "/etc/containers/systemd/virt-launcher-dv-sources.yaml",
+                              "/etc/containers/systemd/virt-launcher-dv-sources.kube"},
+                         Case{"4.3.1", "/etc/kubevirt-vm-to-pod/pods/virt-launcher-dv-sources.yaml",
+                              "/etc/systemd/system/virt-launcher-dv-sources.service"}}) {
+        CAPTURE(c.podman);
+        kvpod::testing::FakeRoot root;
+        vm2pod::InstallOptions options;
+        options.convert.input = "datavolumes/dv-sources.yaml";
+        options.convert.podman_version = c.podman;
+        options.convert.podman_version_given = true;
+        options.convert.host_root = root.path();
+        std::string err;
+        vm2pod::run_install(options, stdin, err);
+        // install names the VM file absolutely (the unit runs elsewhere): not this checkout's path in a golden.
+        const std::string here = std::filesystem::current_path().string() + "/";
+        for (auto at = err.find(here); at != std::string::npos; at = err.find(here)) err.erase(at, here.size());
+        auto read = [&](const std::string& path) {
+            std::FILE* f = std::fopen((root.path() + path).c_str(), "r");
+            REQUIRE(f);
+            std::string text;
+            char buf[4096];
+            for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+            std::fclose(f);
+            return text;
+        };
+        const std::string pod_text = read(c.pod_file), unit_text = read(c.unit_file);
+        const std::string base = std::string("dv-sources-unit-podman") + c.podman;
+        CHECK(pod_text == golden("vm2pod/" + base + ".yaml", pod_text));
+        CHECK(err == golden("vm2pod/" + base + ".stderr", err));
+        CHECK(unit_text == golden(std::string("units/dv-sources-") + c.podman +
+                                      (std::string(c.podman) == "5.4" ? ".kube" : ".service"),
+                                  unit_text));
+        // The same imports as under kube play by hand, under a Pod the unit restarts.
+        Json pod = document::parse_yaml(pod_text, "pod");
+        CHECK(pod["spec"]["restartPolicy"] == "Never");
+        CHECK(pod["spec"]["initContainers"].size() == 5);
+        CHECK(pod["spec"]["initContainers"][0]["name"] == "import-root");
+        // An import has no time limit: a start cut short would begin it again from nothing.
+        CHECK(unit_text.find("TimeoutStartSec=infinity\n") != std::string::npos);
+        CHECK(unit_text.find("TimeoutStartSec=900") == std::string::npos);
     }
 }

@@ -17,6 +17,10 @@
 //     init container succeeded);
 //   - a failed import removes what it wrote and fails the init container,
 //     with CDI's reason in `podman logs`;
+//   - every start's word on the import, and the importer's own log, are
+//     also kept in the volume (.kubevirt-vm-to-pod-import.log): kube play
+//     removes init containers once the Pod runs (Podman 4.3), and with them
+//     what `podman logs` showed;
 //   - a disk.img that no import wrote (put there by hand) is left alone, and
 //     the start refused with what to do.
 // Progress: cdi-importer -v=1 logs the percentage every second, as in a
@@ -41,54 +45,55 @@ constexpr std::string_view kImageServerPort = "8100";
 /// CDI itself runs `sh -c` in it). Everything it needs comes from the env,
 /// so the text is the same for every DataVolume.
 constexpr std::string_view kImportScript = R"SH(set -u
-say() { echo "kubevirt-vm-to-pod: DataVolume $KVPOD_DATAVOLUME: $*"; }
 cd /data || exit 1
 done_marker=.kubevirt-vm-to-pod-import-done
 running_marker=.kubevirt-vm-to-pod-import-running
+log=.kubevirt-vm-to-pod-import.log
+say() { echo "kubevirt-vm-to-pod: DataVolume $KVPOD_DATAVOLUME: $*" | tee -a "$log"; }
+fail() { say "$@" >&2; exit 1; }
 if [ -f "$done_marker" ]; then
-  if [ -f disk.img ]; then
-    say "imported $(cat "$done_marker"); not imported again: the disk is the VM's"
-    exit 0
-  fi
-  say "the Podman volume $KVPOD_VOLUME was imported once but holds no disk.img now; not imported again over what may be the VM's data: to import anew, podman volume rm $KVPOD_VOLUME" >&2
-  exit 1
+  [ -f disk.img ] || fail "the Podman volume $KVPOD_VOLUME was imported once but holds no disk.img now; not imported again over what may be the VM's data: to import anew, podman volume rm $KVPOD_VOLUME"
+  say "$(date -u +%Y-%m-%dT%H:%M:%SZ) start: imported $(cat "$done_marker"); not imported again: the disk is the VM's"
+  exit 0
 fi
 if [ -e disk.img ] && [ ! -e "$running_marker" ]; then
-  say "the Podman volume $KVPOD_VOLUME holds a disk.img that no import wrote; it is left as it is and the VM not started: to boot it as it is, create $done_marker beside it; to import, remove it" >&2
-  exit 1
+  fail "the Podman volume $KVPOD_VOLUME holds a disk.img that no import wrote; it is left as it is and the VM not started: to boot it as it is, create $done_marker beside it; to import, remove it"
 fi
 if [ -e "$running_marker" ]; then
-  say "an earlier import was stopped before it finished: its partial disk.img is removed and the import starts again"
+  say "an earlier import was stopped before it finished: its partial disk.img ($(stat -c %s disk.img 2>/dev/null || echo 0) bytes) is removed and the import starts again"
 fi
 : >"$running_marker" && sync || exit 1
 rm -f disk.img
 rm -rf /scratch && mkdir -p /scratch || exit 1
-say "importing from $KVPOD_FROM into the Podman volume $KVPOD_VOLUME"
-case $KVPOD_SOURCE in
-clone)
-  if [ ! -f /source/disk.img ]; then
-    say "the Podman volume $KVPOD_CLONE_SOURCE holds no disk.img to clone" >&2
-    exit 1
-  fi
-  qemu-img convert -p -f raw -O raw /source/disk.img disk.img &&
+say "$(date -u +%Y-%m-%dT%H:%M:%SZ) importing from $KVPOD_FROM into the Podman volume $KVPOD_VOLUME"
+import() {
+  case $KVPOD_SOURCE in
+  clone)
+    [ -f /source/disk.img ] || { echo "the Podman volume $KVPOD_CLONE_SOURCE holds no disk.img to clone"; return 1; }
+    qemu-img convert -p -f raw -O raw /source/disk.img disk.img || return 1
     if [ -n "$KVPOD_SIZE_BYTES" ] && [ "$(stat -c %s disk.img)" -lt "$KVPOD_SIZE_BYTES" ]; then
       qemu-img resize -f raw disk.img "$KVPOD_SIZE_BYTES"
     fi
-  ;;
-node)
-  cdi-containerimage-server -p $KVPOD_IMAGE_SERVER_PORT -image-dir /image/disk -ready-file /tmp/ready -done-file /tmp/done &
-  /usr/bin/cdi-importer -alsologtostderr -v=1
-  ;;
-*)
-  /usr/bin/cdi-importer -alsologtostderr -v=1
-  ;;
-esac
-status=$?
+    ;;
+  node)
+    cdi-containerimage-server -p "$KVPOD_IMAGE_SERVER_PORT" -image-dir /image/disk -ready-file /tmp/ready -done-file /tmp/done &
+    server=$!
+    /usr/bin/cdi-importer -alsologtostderr -v=1
+    status=$?
+    kill "$server" 2>/dev/null
+    return $status
+    ;;
+  *)
+    /usr/bin/cdi-importer -alsologtostderr -v=1
+    ;;
+  esac
+}
+import 2>&1 | tee -a "$log"
+status=${PIPESTATUS[0]}
 rm -rf /scratch
 if [ "$status" -ne 0 ] || [ ! -s disk.img ]; then
-  rm -f disk.img
-  say "the import failed (exit $status; the reason is above); no disk was kept, the next start imports again" >&2
-  exit 1
+  rm -f disk.img "$running_marker"
+  fail "the import failed (exit $status; the reason is above and in $log in the volume); no disk was kept, the next start imports again"
 fi
 chown "$KVPOD_OWNER:$KVPOD_OWNER" disk.img && chmod 0660 disk.img && sync || exit 1
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) from $KVPOD_FROM" >"$done_marker.new" && mv "$done_marker.new" "$done_marker" &&
@@ -226,7 +231,8 @@ Json render_import_containers(Context& ctx) {
         ctx.warn("Pod /spec/initContainers",
                  "CDI's importer (" + ctx.options.importer_image + ") fills each DataVolume once at the Pod's first "
                  "start, before the VM boots; follow it with podman logs -f " + ctx.pod_name + "-import-" +
-                     ctx.imports.front().volume + " (--importer-image picks another image)");
+                     ctx.imports.front().volume + "; its log stays in the volume as .kubevirt-vm-to-pod-import.log "
+                     "(--importer-image picks another image)");
     return containers;
 }
 

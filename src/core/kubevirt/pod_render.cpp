@@ -158,6 +158,7 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
     // Moved, not copied: the spec holds the whole VMI (STANDALONE_VMI).
     out.pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(metadata)}, {"spec", std::move(spec)}};
     out.setup = std::move(ctx.setup);
+    for (const auto& import : ctx.imports) out.imported_volumes.push_back(import.dv->name);
     return out;
 }
 

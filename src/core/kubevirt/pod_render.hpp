@@ -69,6 +69,9 @@ struct SetupStep {
 struct RenderedPod {
     Json pod;
     std::vector<SetupStep> setup;
+    /// The Podman volumes its init containers fill from DataVolumes at the
+    /// first start (kube play waits for them: an import can take long).
+    std::vector<std::string> imported_volumes;
 };
 
 /// The Pod for `vmi` (a fully defaulted VMI as expand_vmi returns it).

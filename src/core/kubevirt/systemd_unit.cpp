@@ -68,9 +68,18 @@ std::string install_section(const UnitInput& input) {
 }
 
 std::string stop_lines(const UnitInput& input) {
-    return "ExecStop=-" + pod_stop(input) + "\n"
-           "TimeoutStartSec=" + std::to_string(kStartTimeoutSeconds) + "\n"
-           "TimeoutStopSec=" + std::to_string(input.pod_grace_seconds + kStopMarginSeconds) + "\n";
+    std::string out = "ExecStop=-" + pod_stop(input) + "\n";
+    if (input.imported_volumes.empty()) {
+        out += "TimeoutStartSec=" + std::to_string(kStartTimeoutSeconds) + "\n";
+    } else {
+        // A start cut short would throw the partial import away and, with
+        // Restart=, begin it again from nothing: never done for a large disk.
+        // KubeVirt waits for a DataVolume as long as it takes, too.
+        out += "# kube play first imports the DataVolumes " + text::join(input.imported_volumes, ", ") +
+               " (once), as long as it takes.\n"
+               "TimeoutStartSec=infinity\n";
+    }
+    return out + "TimeoutStopSec=" + std::to_string(input.pod_grace_seconds + kStopMarginSeconds) + "\n";
 }
 
 std::string guest_shutdown(const UnitInput& input) { return launcher_pod_name(input.vm) + "-guest-shutdown"; }

@@ -44,6 +44,9 @@ struct UnitInput {
     PodmanVersion podman;
     std::int64_t pod_grace_seconds = 0;  ///< the Pod's terminationGracePeriodSeconds
     std::vector<SetupStep> setup;        ///< run before kube play
+    /// DataVolumes the Pod's init containers import at the first start,
+    /// inside kube play: the start then has no time limit.
+    std::vector<std::string> imported_volumes;
 };
 
 /// The unit file's text: a Quadlet `.kube` or a plain `.service`.

@@ -40,7 +40,7 @@ build() {  # build DIR MESON-OPTIONS...
 step "install build and test dependencies" contrib/setup-debian.sh
 # What the end-to-end tests build from Debian's mirror and ../shared/upstream
 # (the trixie rootfs of the nested Podman 5, KubeVirt's virt-launcher image,
-# the test guest) is fetched and built in the background, niced, while the
+# the test guest, CDI's importer image) is fetched and built in the background, niced, while the
 # C++ builds run: on a new machine it is mostly downloads and debootstrap.
 # Each script caches its result by its inputs, so a later run finds them.
 prefetch_log=$(mktemp /tmp/kvpod-prefetch.XXXXXX)
@@ -51,6 +51,9 @@ prefetch() {
   s=$?
   [ "$s" = 0 ] || [ "$s" = 77 ] || { echo "prefetch: launcher/build.sh failed ($s)"; return 1; }
   tests/e2e/guest/build.sh >/dev/null || { echo "prefetch: guest/build.sh failed"; return 1; }
+  tests/e2e/cdi/build.sh >/dev/null
+  s=$?
+  [ "$s" = 0 ] || [ "$s" = 77 ] || { echo "prefetch: cdi/build.sh failed ($s)"; return 1; }
 }
 nice -n 10 bash -c "$(declare -f prefetch); prefetch" >"$prefetch_log" 2>&1 &
 prefetch_pid=$!

@@ -1,0 +1,463 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# e2e: launcher
+#
+# The per-VM systemd units `kubevirt-vm-to-pod install` writes, under a real
+# systemd as PID 1, with KubeVirt's real virt-launcher and the test guest:
+#   - Debian 13 (Podman 5.x): the Quadlet .kube, turned into a service by
+#     Podman's real generator at `systemctl daemon-reload`;
+#   - Debian 12 (Podman 4.3.1, systemd 252): the plain .service.
+# Each runs in a privileged container whose PID 1 is systemd (rootfs from
+# systemd/rootfs.sh, cached), with its own Podman storage. In each, one VM:
+#   runStrategy Always: installed, starts at boot (WantedBy), started through
+#     `kubevirt-vm-to-pod start`; the guest boots; QEMU killed -> the unit
+#     fails (exit code) and systemd restarts it after RestartSec, not at once
+#     (measured from the journal), NRestarts 1, the guest boots again with its
+#     data disk (boot count 2); `kubevirt-vm-to-pod stop` stops it through
+#     systemctl, gracefully, and it stays stopped; status and list name the unit.
+#   runStrategy RerunOnFailure (the same VM, install --force): the guest
+#     powers itself off from its console -> the unit ends inactive, not
+#     failed, and is not restarted. (A crash is a failure, as the Always run
+#     shows: that is what on-failure restarts.)
+# On the host this script builds the rootfs, starts the systemd containers and
+# runs itself inside each with --inside; their checks come out as this
+# script's TAP, prefixed with the Podman version.
+#
+# Environment: E2E_SYSTEMD_SUITES (default "bookworm trixie"),
+# E2E_BOOT_TIMEOUT (seconds to wait for a guest, default 300).
+set -u -o pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elapsed() { echo "$(($(now_ms) - $1)) ms"; }
+
+# ============================================================================
+# Inside: PID 1 is systemd; this runs as root in the container, with the
+# source and build trees, the launcher and guest tarballs mounted.
+# ============================================================================
+inside() {
+    e2e_init vmsd
+    # The units run /usr/bin/podman with the system's configuration: the
+    # test's configuration is the system's here (the container is the test's).
+    unset CONTAINERS_CONF
+    converter=$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod
+    boot_timeout=${E2E_BOOT_TIMEOUT:-300}
+    version=$(command podman version --format '{{.Client.Version}}')
+    local major=${version%%.*} minor
+    minor=$(cut -d. -f2 <<<"$version")
+    quadlet=0
+    { [ "$major" -gt 4 ] || { [ "$major" = 4 ] && [ "$minor" -ge 4 ]; }; } && quadlet=1
+    e2e_diag "systemd $(systemctl --version | head -n1 | cut -d' ' -f2), Podman $version, quadlet $quadlet"
+
+    E2E_HOOKS_DIR=/etc/containers/oci/hooks.d
+    mkdir -p "$E2E_HOOKS_DIR"
+    local nofile
+    nofile=$(ulimit -Hn)
+    [ "$nofile" = unlimited ] && nofile=1048576
+    cat >/etc/containers/containers.conf <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
+default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
+
+[engine]
+runtime = "runc"
+hooks_dir = ["$E2E_HOOKS_DIR"]
+EOF
+    local root=$E2E_TMP/root
+    e2e_mknod "$root" /dev/net/tun c 10 200 0666
+    printf 'allowEmulation: true\n' >"$E2E_TMP/hook.yaml"
+    e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
+
+    local t0
+    t0=$(now_ms)
+    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
+    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
+        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
+    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
+    e2e_diag "imported the launcher and the guest in $(elapsed "$t0")"
+
+    vm=kvpod-sd
+    unit=virt-launcher-$vm.service
+    claim=$vm-data
+    command podman volume create "$claim" >/dev/null || e2e_skip_all "cannot make the claim volume"
+    local dir
+    dir=$(command podman volume inspect --format '{{.Mountpoint}}' "$claim")
+    truncate -s 64M "$dir/disk.img" && chown 107:107 "$dir/disk.img" && chmod 0660 "$dir/disk.img"
+
+    always_run
+    rerun_on_failure_run
+    e2e_finish
+}
+
+# vm_file STRATEGY -> the VM as a user writes it (vm_boot.sh's, with a short
+# grace period: the Pod's is 5 + 30 s).
+vm_file() {
+    local file=$E2E_TMP/$vm-$1.yaml
+    cat >"$file" <<EOF
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: $vm
+spec:
+  runStrategy: $1
+  template:
+    spec:
+      terminationGracePeriodSeconds: 5
+      domain:
+        devices:
+          disks:
+          - name: containerdisk
+            disk: {bus: virtio}
+          - name: data
+            disk: {bus: virtio}
+            serial: kvpoddata
+          - name: cloudinitdisk
+            disk: {bus: virtio}
+          interfaces:
+          - name: default
+            masquerade: {}
+            ports:
+            - port: 80
+        resources:
+          requests:
+            memory: 192Mi
+      networks:
+      - name: default
+        pod: {}
+      volumes:
+      - name: containerdisk
+        containerDisk:
+          image: $E2E_GUEST_IMAGE
+      - name: data
+        persistentVolumeClaim:
+          claimName: $claim
+      - name: cloudinitdisk
+        cloudInitNoCloud:
+          userData: |
+            #cloud-config
+            kvpod-token: $1
+EOF
+    echo "$file"
+}
+
+console() {  # console INPUT
+    printf '%s\n' "$1" | timeout 60 "$converter" console "$vm" 2>&1
+}
+
+wait_ready() {  # prints the guest's last answer to status
+    local out="" deadline=$((SECONDS + boot_timeout))
+    while [ $SECONDS -lt $deadline ]; do
+        out=$(console status)
+        case $out in *KVPOD-READY*) break ;; esac
+        [ "$(unit_prop ActiveState)" = failed ] && break
+        sleep 3
+    done
+    printf '%s\n' "$out"
+}
+
+guest_line() {  # guest_line TEXT KEY
+    grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'
+}
+
+unit_prop() { systemctl show -p "$1" --value "$unit"; }
+
+# wait_state STATE... : until the unit's ActiveState is one of them (180 s).
+wait_state() {
+    local i state
+    for ((i = 0; i < 360; i++)); do
+        state=$(unit_prop ActiveState)
+        for s in "$@"; do [ "$state" = "$s" ] && return 0; done
+        sleep 0.5
+    done
+    return 1
+}
+
+unit_diag() {
+    e2e_diag "$(systemctl status --no-pager -l "$unit" 2>&1 | tail -n 25)"
+    e2e_diag "$(journalctl --no-pager -q -u "$unit" -n 30 2>&1)"
+    e2e_diag "$(command podman ps -a --format '{{.Names}} {{.Status}}' 2>&1)"
+}
+
+# The journal's time (seconds, with microseconds) of the last line of the
+# unit matching PATTERN (an ERE).
+journal_time() {
+    journalctl --no-pager -q -o short-unix -u "$unit" | grep -E -- "$1" | tail -n1 | cut -d' ' -f1
+}
+
+seconds() {  # seconds FROM TO: TO - FROM, to a tenth
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "?"; else printf "%.1f", b - a }'
+}
+
+install_vm() {  # install_vm STRATEGY [--force]
+    local out file
+    file=$(vm_file "$1")
+    out=$("$converter" install --launcher-image "$E2E_LAUNCHER_IMAGE" ${2:-} "$file" 2>&1)
+    local status=$?
+    e2e_is "$status" 0 "$1: kubevirt-vm-to-pod install writes the unit"
+    [ "$status" = 0 ] || e2e_diag "$out"
+    printf '%s\n' "$out" >"$E2E_TMP/install-$1.txt"
+    e2e_check "$1: systemctl daemon-reload" systemctl daemon-reload
+}
+
+# --- runStrategy Always ------------------------------------------------------
+always_run() {
+    local out t0
+    install_vm Always
+    if [ "$quadlet" = 1 ]; then
+        e2e_check "Always: Quadlet's .kube and the Pod beside it" \
+            test -f "/etc/containers/systemd/virt-launcher-$vm.kube" -a -f "/etc/containers/systemd/virt-launcher-$vm.yaml"
+        e2e_check "Always: Podman's Quadlet generator made $unit at daemon-reload" \
+            test -f "/run/systemd/generator/$unit"
+        e2e_contains "$(systemctl show -p FragmentPath --value "$unit")" "/run/systemd/generator/$unit" \
+            "Always: systemd loads the generated unit"
+        e2e_check "Always: the generated unit starts at boot (multi-user.target.wants)" \
+            test -L "/run/systemd/generator/multi-user.target.wants/$unit"
+        e2e_is "$(systemctl is-enabled "$unit" 2>&1)" generated "Always: systemctl is-enabled says generated"
+        out=$(systemd-analyze verify --man=no "/run/systemd/generator/$unit" 2>&1)
+    else
+        e2e_check "Always: the plain unit and its Pod" \
+            test -f "/etc/systemd/system/$unit" -a -f "/etc/kubevirt-vm-to-pod/pods/virt-launcher-$vm.yaml"
+        e2e_is "$(systemctl is-enabled "$unit" 2>&1)" enabled "Always: systemctl is-enabled says enabled (the boot link)"
+        out=$(systemd-analyze verify --man=no "/etc/systemd/system/$unit" 2>&1)
+    fi
+    e2e_lacks "$out" "$unit:" "Always: systemd-analyze verify finds nothing to say about the unit"
+    [ -z "$out" ] || e2e_diag "systemd-analyze verify: $out"
+    e2e_contains "$(systemctl show -p WantedBy --value "$unit")" multi-user.target \
+        "Always: multi-user.target wants it (starts at boot)"
+    e2e_is "$(unit_prop Restart)" always "Always: Restart=always"
+    e2e_is "$(unit_prop RestartUSec)" 10s "Always: RestartSec=10"
+
+    t0=$(now_ms)
+    out=$("$converter" start "$vm" 2>&1)
+    local status=$?
+    e2e_is "$status" 0 "Always: kubevirt-vm-to-pod start starts the unit"
+    [ "$status" = 0 ] || e2e_diag "$out"
+    e2e_diag "start returned after $(elapsed "$t0")"
+    e2e_is "$(unit_prop ActiveState)" active "Always: the unit is active"
+    out=$(wait_ready)
+    e2e_diag "start to the guest's KVPOD-READY: $(elapsed "$t0")"
+    e2e_contains "$out" "KVPOD-GUEST-BOOTED" "Always: the guest booted under the unit"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "Always: the data disk counts the first boot"
+    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 1" ] || unit_diag
+
+    # QEMU dies under the guest: KubeVirt's controller would restart the
+    # Failed VMI after its backoff.
+    local qemu t_kill
+    qemu=$(command podman top "virt-launcher-$vm-compute" hpid,comm 2>/dev/null | awk '$2 ~ /^qemu/ { print $1 }')
+    e2e_check "Always: QEMU runs in the compute container (pid $qemu)" test -n "$qemu"
+    t_kill=$(date +%s.%N)
+    kill -9 $qemu
+    local i restarted=0
+    for ((i = 0; i < 300; i++)); do
+        [ "$(unit_prop NRestarts)" -ge 1 ] 2>/dev/null && restarted=1 && break
+        sleep 1
+    done
+    local t_failed t_scheduled t_exited
+    t_exited=$(journal_time "Main process exited")
+    t_failed=$(journal_time "Failed with result")
+    t_scheduled=$(journal_time "Scheduled restart job")
+    e2e_is "$restarted" 1 "Always: systemd restarted the unit after QEMU was killed"
+    e2e_is "$(unit_prop NRestarts)" 1 "Always: NRestarts is 1"
+    out=$(journalctl --no-pager -q -u "$unit" 2>&1)
+    e2e_contains "$out" "Failed with result 'exit-code'" \
+        "Always: the crash is a failure to systemd (exit code: what RerunOnFailure's on-failure restarts)"
+    if [ -n "$t_failed" ] && [ -n "$t_scheduled" ]; then
+        local delay_ms
+        delay_ms=$(awk -v a="$t_failed" -v b="$t_scheduled" 'BEGIN { printf "%d", (b - a) * 1000 }')
+        e2e_diag "QEMU killed -> the unit's main process exited $(seconds "$t_kill" "$t_exited") s," \
+            "-> stopped and failed $(seconds "$t_kill" "$t_failed") s -> restart scheduled ${delay_ms} ms later"
+        e2e_check "Always: the restart waited RestartSec (10 s) after the failure, not at once (${delay_ms} ms)" \
+            test "$delay_ms" -ge 9900 -a "$delay_ms" -lt 30000
+    else
+        e2e_not_ok "Always: the journal shows the failure and the scheduled restart" "$out"
+    fi
+    out=$(wait_ready)
+    e2e_contains "$out" "KVPOD-READY" "Always: the guest booted again after the restart"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 2" "Always: the data disk kept its count (boot 2)"
+    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 2" ] || unit_diag
+    e2e_diag "QEMU killed to the guest's KVPOD-READY again: $(seconds "$t_kill" "$(date +%s.%N)") s"
+
+    out=$("$converter" status "$vm" 2>&1)
+    e2e_contains "$out" "$unit" "Always: kubevirt-vm-to-pod status names the unit"
+    e2e_diag "$out"
+    out=$("$converter" list 2>&1)
+    e2e_contains "$out" "$unit" "Always: kubevirt-vm-to-pod list names the unit"
+
+    # Stopped by hand through systemctl: gracefully, and it stays stopped.
+    local capture=$E2E_TMP/capture.txt cap_pid
+    rm -f "$E2E_TMP/capture.fifo"
+    mkfifo "$E2E_TMP/capture.fifo"
+    "$converter" console "$vm" <"$E2E_TMP/capture.fifo" >"$capture" 2>&1 &
+    cap_pid=$!
+    exec 9>"$E2E_TMP/capture.fifo"
+    sleep 1
+    t0=$(now_ms)
+    out=$("$converter" stop "$vm" 2>&1)
+    status=$?
+    e2e_is "$status" 0 "Always: kubevirt-vm-to-pod stop stops the unit"
+    [ "$status" = 0 ] || e2e_diag "$out"
+    e2e_diag "stop took $(elapsed "$t0")"
+    exec 9>&-
+    for ((i = 0; i < 50; i++)); do kill -0 "$cap_pid" 2>/dev/null || break; sleep 0.2; done
+    kill "$cap_pid" 2>/dev/null
+    wait "$cap_pid" 2>/dev/null
+    e2e_contains "$(cat "$capture")" "KVPOD-POWEROFF synced" "Always: the stop shut the guest down gracefully (ACPI)"
+    e2e_is "$(unit_prop ActiveState)" inactive "Always: after stop the unit is inactive (not failed)"
+    sleep 15
+    e2e_is "$(unit_prop ActiveState)" inactive "Always: 15 s later (RestartSec 10) it is still stopped"
+    e2e_is "$(unit_prop NRestarts)" 1 "Always: no restart after the stop"
+    e2e_is "$(command podman ps --filter "name=^virt-launcher-$vm-compute\$" --format '{{.Names}}')" "" \
+        "Always: no compute container runs"
+    out=$("$converter" status "$vm" 2>&1)
+    e2e_contains "$out" "$unit" "Always: stopped, kubevirt-vm-to-pod status still names the unit"
+    e2e_contains "$out" "shut off" "Always: stopped, kubevirt-vm-to-pod status says shut off"
+    out=$("$converter" list 2>&1)
+    e2e_contains "$out" "$vm" "Always: stopped, kubevirt-vm-to-pod list still shows the VM"
+    e2e_diag "$out"
+}
+
+# --- runStrategy RerunOnFailure ----------------------------------------------
+rerun_on_failure_run() {
+    local out t0 status
+    install_vm RerunOnFailure --force
+    e2e_is "$(unit_prop Restart)" on-failure "RerunOnFailure: Restart=on-failure"
+    t0=$(now_ms)
+    out=$(systemctl start "$unit" 2>&1)
+    status=$?
+    e2e_is "$status" 0 "RerunOnFailure: systemctl start"
+    [ "$status" = 0 ] || e2e_diag "$out"
+    out=$(wait_ready)
+    e2e_diag "start to the guest's KVPOD-READY: $(elapsed "$t0")"
+    e2e_contains "$out" "kvpod-token: RerunOnFailure" "RerunOnFailure: the reinstalled VM's guest booted"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 3" "RerunOnFailure: the data disk kept its count (boot 3)"
+
+    t0=$(now_ms)
+    out=$(console poweroff)
+    e2e_contains "$out" "KVPOD-POWEROFF synced" "RerunOnFailure: the guest powers itself off from its console"
+    wait_state inactive failed
+    e2e_diag "guest power-off to the unit's end: $(elapsed "$t0")"
+    e2e_is "$(unit_prop ActiveState)" inactive "RerunOnFailure: after the guest's power-off the unit is inactive, not failed"
+    e2e_is "$(unit_prop Result)" success "RerunOnFailure: its result is success"
+    [ "$(unit_prop Result)" = success ] || unit_diag
+    sleep 15
+    e2e_is "$(unit_prop ActiveState)" inactive "RerunOnFailure: 15 s later (RestartSec 10) it is still stopped"
+    e2e_is "$(unit_prop NRestarts)" 0 "RerunOnFailure: systemd did not restart it"
+}
+
+# ============================================================================
+# Outside: the systemd containers.
+# ============================================================================
+# relabel LABEL: the inner TAP as this script's checks, LABEL before each.
+relabel() {
+    local line re_ok='^ok [0-9]+ - (.*)$' re_not='^not ok [0-9]+ - (.*)$' re_skip='^(.*) # SKIP (.*)$'
+    while IFS= read -r line; do
+        if [[ $line =~ $re_not ]]; then
+            e2e_not_ok "$1: ${BASH_REMATCH[1]}"
+        elif [[ $line =~ $re_ok ]]; then
+            local desc=${BASH_REMATCH[1]}
+            if [[ $desc =~ $re_skip ]]; then e2e_skip "$1: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else e2e_ok "$1: $desc"; fi
+        elif [[ $line =~ ^inside-exit\ ([0-9]+)$ ]]; then
+            # 0 or 1 (a check failed: reported above), 77 skipped; else it died early.
+            case ${BASH_REMATCH[1]} in
+            0 | 1) ;;
+            77) e2e_skip "$1: the run inside" "it skipped (see above)" ;;
+            *) e2e_not_ok "$1: the run inside ended early (exit ${BASH_REMATCH[1]})" ;;
+            esac
+        elif [[ $line =~ ^1\.\.[0-9]+ || $line =~ ^[0-9]+\ passed, ]]; then
+            e2e_diag "$1 (inside): $line"
+        elif [[ $line == '#'* ]]; then
+            echo "$line"
+        else
+            e2e_diag "$line"
+        fi
+    done
+}
+
+outside() {
+    e2e_init vmsystemd
+    [ -x "$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod" ] || e2e_skip_all "no converter (build first)"
+    e2e_require debootstrap
+    local launcher_tar launcher_image guest_image guest_tar
+    launcher_tar=$("$here/launcher/build.sh" --tarball) &&
+        launcher_image=$("$here/launcher/build.sh") &&
+        guest_image=$("$here/guest/build.sh") &&
+        guest_tar=$(dirname "$("$here/guest/build.sh" --disk)")/containerdisk.tar ||
+        e2e_skip_all "no launcher image or test guest (see above)"
+    local suite
+    for suite in ${E2E_SYSTEMD_SUITES:-bookworm trixie}; do
+        one_suite "$suite"
+    done
+    e2e_finish
+}
+
+one_suite() {
+    local suite=$1 tarball image ctr t0 t_suite
+    t_suite=$(now_ms)
+    if ! tarball=$("$here/systemd/rootfs.sh" "$suite"); then
+        e2e_skip "$suite: systemd rootfs" "could not build it (see above)"
+        return
+    fi
+    image=localhost/$E2E_PREFIX-$suite:latest
+    ctr=$E2E_PREFIX-$suite
+    t0=$(now_ms)
+    command podman import "$tarball" "$image" >"$E2E_TMP/import.log" 2>&1 ||
+        { e2e_not_ok "$suite: import the rootfs" "$(cat "$E2E_TMP/import.log")"; return; }
+    e2e_diag "$suite: imported $(basename "$tarball") in $(elapsed "$t0")"
+
+    local mounts=() bin name path
+    for bin in "$E2E_HOOK_BIN" "$E2E_BUILD_DIR"/src/vm2pod/kubevirt-vm-to-pod; do
+        while read -r name path; do
+            grep -qxF "$name" "$tarball.libs" && continue
+            mounts+=(-v "$path:/usr/lib/x86_64-linux-gnu/$name:ro")
+        done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }')
+    done
+    mounts+=(-v "$E2E_SRC_ROOT:$E2E_SRC_ROOT:ro")
+    case $E2E_BUILD_DIR/ in "$E2E_SRC_ROOT"/*) ;; *) mounts+=(-v "$E2E_BUILD_DIR:$E2E_BUILD_DIR:ro") ;; esac
+    # Podman's storage inside: a directory here, so overlay works.
+    mkdir -p "$E2E_TMP/$suite-storage"
+    mounts+=(-v "$E2E_TMP/$suite-storage:/var/lib/containers")
+    mounts+=(-v "$launcher_tar:$launcher_tar:ro" -v "$launcher_tar.changes:$launcher_tar.changes:ro"
+        -v "$guest_tar:$guest_tar:ro")
+
+    t0=$(now_ms)
+    # Its own cgroup namespace: on this host's hybrid cgroups, with the host's,
+    # runc under the inner systemd cgroup manager cannot find the scopes
+    # systemd made ("error mounting cgroup to rootfs at /sys/fs/cgroup: stat
+    # /sys/fs/cgroup/systemd/machine.slice/...: no such file or directory").
+    if ! command podman run -d --name "$ctr" --privileged --systemd=always --cgroupns=private --network none \
+        --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=8192:8192 \
+        "${mounts[@]}" "$image" /lib/systemd/systemd >"$E2E_TMP/run.log" 2>&1; then
+        e2e_not_ok "$suite: a container whose PID 1 is systemd starts" "$(cat "$E2E_TMP/run.log")"
+        return
+    fi
+    # Until systemd has booted (the bus is up, the boot's jobs are done: its
+    # tmpfiles setup empties /tmp).
+    local booted="" i
+    for ((i = 0; i < 120; i++)); do
+        booted=$(command podman exec "$ctr" systemctl is-system-running 2>&1)
+        case $booted in running | degraded) break ;; esac
+        sleep 0.5
+    done
+    e2e_check "$suite: systemd as PID 1 boots ($booted, $(elapsed "$t0"))" \
+        bash -c '[ "$0" = running ] || [ "$0" = degraded ]' "$booted"
+    [ "$booted" = running ] || e2e_diag "$(command podman exec "$ctr" systemctl --failed --no-pager 2>&1)" \
+        "$(command podman logs --tail 30 "$ctr" 2>&1)"
+
+    # relabel reads a process substitution, not a pipe: it counts this
+    # script's checks, so it must run in this shell.
+    relabel "$suite" < <(command podman exec \
+        -e E2E_BUILD_DIR="$E2E_BUILD_DIR" -e E2E_HOOK_BIN="$E2E_HOOK_BIN" -e E2E_KEEP="${E2E_KEEP:-0}" \
+        -e E2E_BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-300}" \
+        -e E2E_LAUNCHER_IMAGE="$launcher_image" -e E2E_LAUNCHER_TAR="$launcher_tar" \
+        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar" \
+        -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 -e TMPDIR=/var/tmp \
+        -w "$E2E_SRC_ROOT" "$ctr" bash "$here/vm_systemd.sh" --inside </dev/null 2>&1
+        echo "inside-exit $?")
+    command podman rm -f -t 0 "$ctr" >/dev/null 2>&1
+    command podman rmi -f "$image" >/dev/null 2>&1
+    rm -rf "$E2E_TMP/$suite-storage"
+    e2e_diag "$suite: $(elapsed "$t_suite") in all"
+}
+
+if [ "${1:-}" = --inside ]; then inside; else outside; fi

@@ -39,14 +39,18 @@ build() {  # build DIR MESON-OPTIONS...
 
 step "install build and test dependencies" contrib/setup-debian.sh
 # What the end-to-end tests build from Debian's mirror and ../shared/upstream
-# (the trixie rootfs of the nested Podman 5, KubeVirt's virt-launcher image,
-# the test guest, CDI's importer image) is fetched and built in the background, niced, while the
+# (the trixie rootfs of the nested Podman 5, the systemd rootfs of
+# vm_systemd.sh, KubeVirt's virt-launcher image, the test guest, CDI's
+# importer image) is fetched and built in the background, niced, while the
 # C++ builds run: on a new machine it is mostly downloads and debootstrap.
 # Each script caches its result by its inputs, so a later run finds them.
 prefetch_log=$(mktemp /tmp/kvpod-prefetch.XXXXXX)
 prefetch() {
   local s
   tests/e2e/podman5/rootfs.sh >/dev/null || echo "prefetch: the trixie rootfs failed (the nested runs will retry)"
+  for suite in trixie bookworm; do
+    tests/e2e/systemd/rootfs.sh "$suite" >/dev/null || echo "prefetch: the $suite systemd rootfs failed (vm_systemd.sh will retry)"
+  done
   tests/e2e/launcher/build.sh >/dev/null
   s=$?
   [ "$s" = 0 ] || [ "$s" = 77 ] || { echo "prefetch: launcher/build.sh failed ($s)"; return 1; }

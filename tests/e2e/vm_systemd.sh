@@ -15,13 +15,14 @@
 #     (measured from the journal), NRestarts 1, the guest boots again with its
 #     data disk (boot count 2); `kubevirt-vm-to-pod stop` stops it through
 #     systemctl, gracefully, and it stays stopped; status and list name the unit.
-#   runStrategy RerunOnFailure (the same VM, install --force): the guest
+#   runStrategy RerunOnFailure (the same VM, install --force): on Quadlet,
+#     QEMU killed -> restarted (the verdict is the unit's ExecStopPost's; the
+#     plain unit's main process fails, as its Always run shows); the guest
 #     powers itself off from its console -> the unit ends inactive, not
-#     failed, and is not restarted. (A crash is a failure, as the Always run
-#     shows: that is what on-failure restarts.)
+#     failed, and is not restarted.
 # On the host this script builds the rootfs, starts the systemd containers and
 # runs itself inside each with --inside; their checks come out as this
-# script's TAP, prefixed with the Podman version.
+# script's TAP, prefixed with the suite (bookworm:, trixie:).
 #
 # Environment: E2E_SYSTEMD_SUITES (default "bookworm trixie"),
 # E2E_BOOT_TIMEOUT (seconds to wait for a guest, default 300).
@@ -36,11 +37,16 @@ elapsed() { echo "$(($(now_ms) - $1)) ms"; }
 # Inside: PID 1 is systemd; this runs as root in the container, with the
 # source and build trees, the launcher and guest tarballs mounted.
 # ============================================================================
-inside() {
+# What stays across the container's reboot: the hook's host root and
+# configuration, the last boot count the guest said.
+keep=/var/lib/kvpod-e2e
+
+inside_init() {
     e2e_init vmsd
     # The units run /usr/bin/podman with the system's configuration: the
     # test's configuration is the system's here (the container is the test's).
     unset CONTAINERS_CONF
+    E2E_HOOKS_DIR=/etc/containers/oci/hooks.d
     converter=$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod
     boot_timeout=${E2E_BOOT_TIMEOUT:-300}
     version=$(command podman version --format '{{.Client.Version}}')
@@ -49,8 +55,14 @@ inside() {
     quadlet=0
     { [ "$major" -gt 4 ] || { [ "$major" = 4 ] && [ "$minor" -ge 4 ]; }; } && quadlet=1
     e2e_diag "systemd $(systemctl --version | head -n1 | cut -d' ' -f2), Podman $version, quadlet $quadlet"
+    vm=kvpod-sd
+    unit=virt-launcher-$vm.service
+    claim=$vm-data
+}
 
-    E2E_HOOKS_DIR=/etc/containers/oci/hooks.d
+inside() {
+    inside_init
+
     mkdir -p "$E2E_HOOKS_DIR"
     local nofile
     nofile=$(ulimit -Hn)
@@ -64,10 +76,10 @@ default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivilege
 runtime = "runc"
 hooks_dir = ["$E2E_HOOKS_DIR"]
 EOF
-    local root=$E2E_TMP/root
+    local root=$keep/root
     e2e_mknod "$root" /dev/net/tun c 10 200 0666
-    printf 'allowEmulation: true\n' >"$E2E_TMP/hook.yaml"
-    e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
+    printf 'allowEmulation: true\n' >"$keep/hook.yaml"
+    e2e_write_hook kubevirt "$root" "$keep/hook.yaml"
 
     local t0
     t0=$(now_ms)
@@ -77,9 +89,6 @@ EOF
     command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
     e2e_diag "imported the launcher and the guest in $(elapsed "$t0")"
 
-    vm=kvpod-sd
-    unit=virt-launcher-$vm.service
-    claim=$vm-data
     command podman volume create "$claim" >/dev/null || e2e_skip_all "cannot make the claim volume"
     local dir
     dir=$(command podman volume inspect --format '{{.Mountpoint}}' "$claim")
@@ -87,6 +96,24 @@ EOF
 
     always_run
     rerun_on_failure_run
+    e2e_finish
+}
+
+# After the container's reboot: the RerunOnFailure VM, installed and
+# powered off before, starts with the system (multi-user.target wants it).
+after_reboot() {
+    inside_init
+    local out last
+    last=$(cat "$keep/bootcount" 2>/dev/null)
+    wait_state active failed
+    e2e_is "$(unit_prop ActiveState)" active "after a reboot: systemd started the unit at boot"
+    out=$(journalctl --no-pager -q -b -u "$unit" 2>&1)
+    e2e_contains "$out" "Started $unit" "after a reboot: the journal of this boot shows it started"
+    out=$(wait_ready)
+    e2e_contains "$out" "KVPOD-READY" "after a reboot: the guest booted"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $((${last:-0} + 1))" \
+        "after a reboot: the data disk kept its count (boot $((${last:-0} + 1)))"
+    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $((${last:-0} + 1))" ] || unit_diag
     e2e_finish
 }
 
@@ -200,6 +227,54 @@ install_vm() {  # install_vm STRATEGY [--force]
     e2e_check "$1: systemctl daemon-reload" systemctl daemon-reload
 }
 
+# crash_and_restart STRATEGY BOOTS: QEMU dies under the running guest (a
+# Failed VMI to KubeVirt, whose controller restarts it after its backoff):
+# the unit fails, systemd restarts it after RestartSec, not at once, and the
+# guest boots again from its data disk (boot count BOOTS).
+crash_and_restart() {
+    local strategy=$1 boots=$2 qemu t_kill out i restarted=0 before
+    before=$(unit_prop NRestarts)
+    # Once virt-launcher watches QEMU: killed before (its monitor starts
+    # watching some seconds after the domain, slow under TCG, and then waits
+    # up to its 4 min start timeout for a QEMU that is gone: seen here, the
+    # unit then ends after 4 min), the launcher would take minutes to end.
+    for ((i = 0; i < 60; i++)); do
+        command podman logs "virt-launcher-$vm-compute" 2>&1 | grep -q 'Found PID for' && break
+        sleep 1
+    done
+    qemu=$(command podman top "virt-launcher-$vm-compute" hpid,comm 2>/dev/null | awk '$2 ~ /^qemu/ { print $1 }')
+    e2e_check "$strategy: QEMU runs in the compute container (pid $qemu)" test -n "$qemu"
+    t_kill=$(date +%s.%N)
+    kill -9 $qemu
+    for ((i = 0; i < 300; i++)); do
+        [ "$(unit_prop NRestarts)" -gt "$before" ] 2>/dev/null && restarted=1 && break
+        sleep 1
+    done
+    local t_failed t_scheduled
+    t_failed=$(journal_time "Failed with result")
+    t_scheduled=$(journal_time "Scheduled restart job")
+    e2e_is "$restarted" 1 "$strategy: systemd restarted the unit after QEMU was killed"
+    e2e_is "$(unit_prop NRestarts)" $((before + 1)) "$strategy: NRestarts is $((before + 1))"
+    out=$(journalctl --no-pager -q -u "$unit" 2>&1)
+    e2e_contains "$(grep -F "Failed with result" <<<"$out" | tail -n1)" "Failed with result 'exit-code'" \
+        "$strategy: the crash is a failure to systemd (result exit-code)"
+    if [ -n "$t_failed" ] && [ -n "$t_scheduled" ]; then
+        local delay_ms
+        delay_ms=$(awk -v a="$t_failed" -v b="$t_scheduled" 'BEGIN { printf "%d", (b - a) * 1000 }')
+        e2e_diag "QEMU killed -> the unit stopped and failed $(seconds "$t_kill" "$t_failed") s" \
+            "-> restart scheduled ${delay_ms} ms later"
+        e2e_check "$strategy: the restart waited RestartSec (10 s) after the failure, not at once (${delay_ms} ms)" \
+            test "$delay_ms" -ge 9900 -a "$delay_ms" -lt 30000
+    else
+        e2e_not_ok "$strategy: the journal shows the failure and the scheduled restart" "$out"
+    fi
+    out=$(wait_ready)
+    e2e_contains "$out" "KVPOD-READY" "$strategy: the guest booted again after the restart"
+    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $boots" "$strategy: the data disk kept its count (boot $boots)"
+    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $boots" ] || unit_diag
+    e2e_diag "QEMU killed to the guest's KVPOD-READY again: $(seconds "$t_kill" "$(date +%s.%N)") s"
+}
+
 # --- runStrategy Always ------------------------------------------------------
 always_run() {
     local out t0
@@ -241,42 +316,7 @@ always_run() {
     e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "Always: the data disk counts the first boot"
     [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 1" ] || unit_diag
 
-    # QEMU dies under the guest: KubeVirt's controller would restart the
-    # Failed VMI after its backoff.
-    local qemu t_kill
-    qemu=$(command podman top "virt-launcher-$vm-compute" hpid,comm 2>/dev/null | awk '$2 ~ /^qemu/ { print $1 }')
-    e2e_check "Always: QEMU runs in the compute container (pid $qemu)" test -n "$qemu"
-    t_kill=$(date +%s.%N)
-    kill -9 $qemu
-    local i restarted=0
-    for ((i = 0; i < 300; i++)); do
-        [ "$(unit_prop NRestarts)" -ge 1 ] 2>/dev/null && restarted=1 && break
-        sleep 1
-    done
-    local t_failed t_scheduled t_exited
-    t_exited=$(journal_time "Main process exited")
-    t_failed=$(journal_time "Failed with result")
-    t_scheduled=$(journal_time "Scheduled restart job")
-    e2e_is "$restarted" 1 "Always: systemd restarted the unit after QEMU was killed"
-    e2e_is "$(unit_prop NRestarts)" 1 "Always: NRestarts is 1"
-    out=$(journalctl --no-pager -q -u "$unit" 2>&1)
-    e2e_contains "$out" "Failed with result 'exit-code'" \
-        "Always: the crash is a failure to systemd (exit code: what RerunOnFailure's on-failure restarts)"
-    if [ -n "$t_failed" ] && [ -n "$t_scheduled" ]; then
-        local delay_ms
-        delay_ms=$(awk -v a="$t_failed" -v b="$t_scheduled" 'BEGIN { printf "%d", (b - a) * 1000 }')
-        e2e_diag "QEMU killed -> the unit's main process exited $(seconds "$t_kill" "$t_exited") s," \
-            "-> stopped and failed $(seconds "$t_kill" "$t_failed") s -> restart scheduled ${delay_ms} ms later"
-        e2e_check "Always: the restart waited RestartSec (10 s) after the failure, not at once (${delay_ms} ms)" \
-            test "$delay_ms" -ge 9900 -a "$delay_ms" -lt 30000
-    else
-        e2e_not_ok "Always: the journal shows the failure and the scheduled restart" "$out"
-    fi
-    out=$(wait_ready)
-    e2e_contains "$out" "KVPOD-READY" "Always: the guest booted again after the restart"
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 2" "Always: the data disk kept its count (boot 2)"
-    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 2" ] || unit_diag
-    e2e_diag "QEMU killed to the guest's KVPOD-READY again: $(seconds "$t_kill" "$(date +%s.%N)") s"
+    crash_and_restart Always 2
 
     out=$("$converter" status "$vm" 2>&1)
     e2e_contains "$out" "$unit" "Always: kubevirt-vm-to-pod status names the unit"
@@ -304,6 +344,8 @@ always_run() {
     wait "$cap_pid" 2>/dev/null
     e2e_contains "$(cat "$capture")" "KVPOD-POWEROFF synced" "Always: the stop shut the guest down gracefully (ACPI)"
     e2e_is "$(unit_prop ActiveState)" inactive "Always: after stop the unit is inactive (not failed)"
+    e2e_is "$(unit_prop Result)" success "Always: after stop its result is success"
+    [ "$(unit_prop Result)" = success ] || unit_diag
     sleep 15
     e2e_is "$(unit_prop ActiveState)" inactive "Always: 15 s later (RestartSec 10) it is still stopped"
     e2e_is "$(unit_prop NRestarts)" 1 "Always: no restart after the stop"
@@ -331,7 +373,15 @@ rerun_on_failure_run() {
     e2e_diag "start to the guest's KVPOD-READY: $(elapsed "$t0")"
     e2e_contains "$out" "kvpod-token: RerunOnFailure" "RerunOnFailure: the reinstalled VM's guest booted"
     e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 3" "RerunOnFailure: the data disk kept its count (boot 3)"
+    # A failure is what on-failure restarts. The Quadlet unit's verdict is its
+    # ExecStopPost's (its main process, the service container, exits 0): shown
+    # here. The plain unit's main process itself fails after a crash, as its
+    # Always run showed (result exit-code): to keep within the time, not again.
+    [ "$quadlet" = 0 ] || crash_and_restart RerunOnFailure 4
 
+    guest_line "$(console status)" BOOTCOUNT | cut -d' ' -f2 >"$keep/bootcount"
+    local restarts
+    restarts=$(unit_prop NRestarts)
     t0=$(now_ms)
     out=$(console poweroff)
     e2e_contains "$out" "KVPOD-POWEROFF synced" "RerunOnFailure: the guest powers itself off from its console"
@@ -342,7 +392,7 @@ rerun_on_failure_run() {
     [ "$(unit_prop Result)" = success ] || unit_diag
     sleep 15
     e2e_is "$(unit_prop ActiveState)" inactive "RerunOnFailure: 15 s later (RestartSec 10) it is still stopped"
-    e2e_is "$(unit_prop NRestarts)" 0 "RerunOnFailure: systemd did not restart it"
+    e2e_is "$(unit_prop NRestarts)" "$restarts" "RerunOnFailure: systemd did not restart it (NRestarts still $restarts)"
 }
 
 # ============================================================================
@@ -391,6 +441,36 @@ outside() {
     e2e_finish
 }
 
+# wait_booted SUITE T0 [WHEN]: until systemd in $ctr has booted (the bus is
+# up, the boot's jobs are done: its tmpfiles setup empties /tmp); a check.
+wait_booted() {
+    local booted="" i
+    for ((i = 0; i < 120; i++)); do
+        booted=$(command podman exec "$ctr" systemctl is-system-running 2>&1)
+        case $booted in running | degraded) break ;; esac
+        sleep 0.5
+    done
+    e2e_check "$1: ${3:-}systemd as PID 1 boots ($booted, $(elapsed "$2"))" \
+        bash -c '[ "$0" = running ] || [ "$0" = degraded ]' "$booted"
+    [ "$booted" = running ] || e2e_diag "$(command podman exec "$ctr" systemctl --failed --no-pager 2>&1)"
+    [ "$booted" = running ] || [ "$booted" = degraded ]
+}
+
+# run_inside LABEL MODE: this script in $ctr (--inside, --after-reboot); its
+# checks become this script's, LABEL before each. relabel reads a process
+# substitution, not a pipe: it counts this script's checks, so it must run
+# in this shell.
+run_inside() {
+    relabel "$1" < <(command podman exec \
+        -e E2E_BUILD_DIR="$E2E_BUILD_DIR" -e E2E_HOOK_BIN="$E2E_HOOK_BIN" -e E2E_KEEP="${E2E_KEEP:-0}" \
+        -e E2E_BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-300}" \
+        -e E2E_LAUNCHER_IMAGE="$launcher_image" -e E2E_LAUNCHER_TAR="$launcher_tar" \
+        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar" \
+        -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 -e TMPDIR=/var/tmp \
+        -w "$E2E_SRC_ROOT" "$ctr" bash "$here/vm_systemd.sh" "$2" </dev/null 2>&1
+        echo "inside-exit $?")
+}
+
 one_suite() {
     local suite=$1 tarball image ctr t0 t_suite
     t_suite=$(now_ms)
@@ -431,33 +511,25 @@ one_suite() {
         e2e_not_ok "$suite: a container whose PID 1 is systemd starts" "$(cat "$E2E_TMP/run.log")"
         return
     fi
-    # Until systemd has booted (the bus is up, the boot's jobs are done: its
-    # tmpfiles setup empties /tmp).
-    local booted="" i
-    for ((i = 0; i < 120; i++)); do
-        booted=$(command podman exec "$ctr" systemctl is-system-running 2>&1)
-        case $booted in running | degraded) break ;; esac
-        sleep 0.5
-    done
-    e2e_check "$suite: systemd as PID 1 boots ($booted, $(elapsed "$t0"))" \
-        bash -c '[ "$0" = running ] || [ "$0" = degraded ]' "$booted"
-    [ "$booted" = running ] || e2e_diag "$(command podman exec "$ctr" systemctl --failed --no-pager 2>&1)" \
-        "$(command podman logs --tail 30 "$ctr" 2>&1)"
+    wait_booted "$suite" "$t0" || { command podman rm -f -t 0 "$ctr" >/dev/null 2>&1; return; }
+    run_inside "$suite" --inside
 
-    # relabel reads a process substitution, not a pipe: it counts this
-    # script's checks, so it must run in this shell.
-    relabel "$suite" < <(command podman exec \
-        -e E2E_BUILD_DIR="$E2E_BUILD_DIR" -e E2E_HOOK_BIN="$E2E_HOOK_BIN" -e E2E_KEEP="${E2E_KEEP:-0}" \
-        -e E2E_BOOT_TIMEOUT="${E2E_BOOT_TIMEOUT:-300}" \
-        -e E2E_LAUNCHER_IMAGE="$launcher_image" -e E2E_LAUNCHER_TAR="$launcher_tar" \
-        -e E2E_GUEST_IMAGE="$guest_image" -e E2E_GUEST_TAR="$guest_tar" \
-        -e PODMAN_IGNORE_CGROUPSV1_WARNING=1 -e TMPDIR=/var/tmp \
-        -w "$E2E_SRC_ROOT" "$ctr" bash "$here/vm_systemd.sh" --inside </dev/null 2>&1
-        echo "inside-exit $?")
+    # A reboot: systemd shuts down (podman stop sends it SIGRTMIN+3), the
+    # container starts again with the same root and Podman storage, and the
+    # RerunOnFailure VM, powered off before, starts with the system.
+    t0=$(now_ms)
+    command podman stop -t 120 "$ctr" >/dev/null 2>&1 && command podman start "$ctr" >/dev/null 2>&1
+    if wait_booted "$suite" "$t0" "after a reboot, "; then
+        run_inside "$suite: after a reboot" --after-reboot
+    fi
     command podman rm -f -t 0 "$ctr" >/dev/null 2>&1
     command podman rmi -f "$image" >/dev/null 2>&1
     rm -rf "$E2E_TMP/$suite-storage"
     e2e_diag "$suite: $(elapsed "$t_suite") in all"
 }
 
-if [ "${1:-}" = --inside ]; then inside; else outside; fi
+case ${1:-} in
+--inside) inside ;;
+--after-reboot) after_reboot ;;
+*) outside ;;
+esac

@@ -91,14 +91,17 @@ void VolumeRenderer::pvc(std::size_t i, const Json& volume, const std::string& c
     add({{"name", name}, {"persistentVolumeClaim", std::move(source)}}, mount(name, kVmiDisksDir + "/" + name));
     auto shared = virtiofs_filesystems(ctx_.spec);
     if (std::find(shared.begin(), shared.end(), name) != shared.end()) {
-        // Podman's first mount of a volume hands its top directory to the
-        // container's user (here 107, as KubeVirt's fsGroup 107 would).
+        // virtiofsd runs as 107 and cannot change its uid: the directory
+        // must let 107 write. Measured: Podman 4.3.1's first mount of the
+        // volume hands the bound directory itself to 107 (much as KubeVirt's
+        // fsGroup 107 does), Podman 5.4.2 leaves its owner alone.
         ctx_.warn(where_of(i, volume),
                   "becomes the Podman volume " + sh_quote(claim) + ", which virtiofsd (uid 107) shares with the guest "
                   "as the virtiofs tag " + name + "; to share a host directory, create the volume as a bind of it "
                   "before podman kube play (which creates a missing volume empty): podman volume create --opt "
-                  "type=none --opt o=bind --opt device=/DIR " + sh_quote(claim) + "; Podman then makes /DIR itself "
-                  "(not its contents) owned by 107:107, and the guest reads and writes what uid 107 may");
+                  "type=none --opt o=bind --opt device=/DIR " + sh_quote(claim) + "; the guest reads and writes there "
+                  "what uid 107 may: chown 107:107 /DIR for it to write (Podman 4.3 does that to /DIR itself at the "
+                  "first mount, Podman 5.4 does not)");
         return;
     }
     ctx_.warn(where_of(i, volume),

@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libyaml-dev libpci-dev libseccomp-dev nettle-dev zlib1g-dev libpng-dev
   # tests
   doctest-dev libvalijson-dev python3
+  # the scripts the Pod runs (src/core/kubevirt/*.sh) are checked with shellcheck
+  shellcheck
   # end-to-end tests: real Podman with runc, a busybox test image, a syslog listener
   podman runc busybox-static jq
   # the nested Podman 5.4 (Debian 13) test environment, and the trixie chroot

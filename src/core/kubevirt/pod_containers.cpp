@@ -10,6 +10,7 @@
 #include "core/kubevirt/names.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 #include "core/text.hpp"
+#include "guest_shutdown_script.hpp"
 
 namespace kvpod::kubevirt::pod {
 namespace {
@@ -137,49 +138,12 @@ std::string libvirt_uri(const Context& ctx) {
     return ctx.non_root ? "qemu+unix:///session?socket=/var/run/libvirt/virtqemud-sock" : "qemu:///system";
 }
 
-/// What virt-handler does when a VMI's pod is deleted, which nobody does in
-/// standalone mode: on SIGTERM virt-launcher only marks the domain for a
-/// graceful shutdown and waits for virt-handler to ask for one
-/// (SignalShutdownVMI: virDomainShutdownFlags with the default flags, ACPI
-/// power button or the guest agent), then destroys the domain after its
-/// grace period. Stopping the Pod sends SIGTERM to every container, so this
-/// one asks libvirt for the same shutdown, again every 5 s while the domain
-/// runs (a guest still booting may miss the first), and exits once the domain
-/// is gone; the compute container exits when QEMU does.
-/// It also ends by itself once the launcher is gone (libvirt stops answering
-/// after it answered), so that the Pod ends with its VM and a systemd
-/// unit sees it; its status is the VMI's phase as KubeVirt tells it: 0
-/// (Succeeded) when the guest shut itself down, 1 (Failed) when the domain
-/// last was anything else (QEMU crashed or was killed).
+/// The container that stands in for virt-handler at the VM's end: it asks
+/// libvirt for the guest's shutdown when the Pod stops, and ends with the
+/// VM's verdict once the launcher is gone (guest-shutdown.sh says how and why).
 Json render_guest_shutdown(const Context& ctx) {
-    const std::string domain = domain_name(ctx.namespace_name, ctx.name);
     const std::string script =
-        "domain=" + domain + "\n"
-        "shutdown_guest() {\n"
-        "  i=0\n"
-        "  while state=$(virsh -q domstate \"$domain\" 2>/dev/null) && [ \"$state\" != \"shut off\" ]; do\n"
-        "    if [ $((i % 5)) = 0 ]; then\n"
-        "      echo \"guest-shutdown: $domain is $state: asking it to shut down, as virt-handler does\"\n"
-        "      virsh -q shutdown \"$domain\" >/dev/null\n"
-        "    fi\n"
-        "    i=$((i + 1)); sleep 1\n"
-        "  done\n"
-        "  echo \"guest-shutdown: $domain is gone\"\n"
-        "  exit 0\n"
-        "}\n"
-        "trap shutdown_guest TERM INT\n"
-        "up='' last='never started' gone=0\n"
-        "while :; do\n"
-        "  if now=$(virsh -q domstate --reason \"$domain\" 2>/dev/null); then up=1 last=$now gone=0\n"
-        "  elif virsh -q version >/dev/null 2>&1; then up=1 gone=0\n"
-        "  elif [ -n \"$up\" ] && [ $((gone += 1)) -ge 3 ]; then\n"
-        "    case $last in\n"
-        "    'shut off (shutdown)') echo \"guest-shutdown: the guest shut down: $domain succeeded\"; exit 0 ;;\n"
-        "    *) echo \"guest-shutdown: the launcher is gone, $domain was $last: failed\"; exit 1 ;;\n"
-        "    esac\n"
-        "  fi\n"
-        "  sleep 1 & wait $!\n"
-        "done\n";
+        "domain=" + domain_name(ctx.namespace_name, ctx.name) + "\n" + std::string(kGuestShutdownScript);
     Json sc = drop_all_context(ctx.user_id);
     if (ctx.non_root) sc["runAsGroup"] = ctx.user_id;
     return {{"name", "guest-shutdown"},

@@ -32,8 +32,9 @@ std::vector<kubevirt::SourcedDocument> read_input(const std::string& path, std::
     return docs;
 }
 
-/// The ConfigMaps the VM names, as documents kube play reads before the
-/// Pod, and a setup line per Secret it names (values never printed).
+/// The ConfigMaps the VM names and those holding its downwardAPI files, as
+/// documents kube play reads before the Pod, and a setup line per Secret it
+/// names (values never printed).
 std::vector<kubevirt::Json> place_objects(const kubevirt::Json& vmi, const kubevirt::GivenObjects& objects,
                                           const kubevirt::PodmanVersion& podman, kubevirt::RenderedPod& rendered,
                                           kubevirt::Diagnostics& warnings) {
@@ -53,6 +54,7 @@ std::vector<kubevirt::Json> place_objects(const kubevirt::Json& vmi, const kubev
                                                text::quoted(ref.name) + " (root-owned, mode 0644), which stays after "
                                                "kube down: podman volume rm " + text::quoted(ref.name) + " to remove them"});
     }
+    for (auto& downward : rendered.config_maps) config_maps.push_back(std::move(downward));
     return config_maps;
 }
 
@@ -162,7 +164,9 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     for (auto& w : render_warnings) out.warnings.push_back({locate(w.where, input, is_vm), std::move(w.message)});
     auto config_maps = place_objects(vmi, input.objects, pod_options.podman, rendered, out.warnings);
     if (options.output == "json" && !config_maps.empty())
-        throw Error("the VM names a ConfigMap, which podman kube play reads as a document beside the Pod", "--output json",
+        throw Error("the Pod needs ConfigMaps (the VM's own or its downwardAPI files), which podman kube play reads as "
+                    "documents beside the Pod",
+                    "--output json",
                     "use --output yaml (one file: the ConfigMaps, then the Pod)");
 
     if (options.for_unit) {

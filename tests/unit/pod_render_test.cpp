@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kubevirt/downward_api.hpp"
 #include "core/kubevirt/pod_yaml.hpp"
 #include "pod_render_support.hpp"
 
@@ -333,10 +334,79 @@ TEST_CASE("scheduling hints: nodeSelector and affinity as KubeVirt renders them"
           Json::parse(R"([{"matchExpressions": [{"key": "cpu-feature.node.kubevirt.io/avx", "operator": "DoesNotExist"}]}])"));
 }
 
+TEST_CASE("a downwardAPI volume: a ConfigMap of the files the kubelet would write for this Pod, mounted where KubeVirt mounts the volume") {
+    for (const char* podman : {"4.3", "5.4"}) {
+        CAPTURE(podman);
+        kubevirt::Diagnostics warnings;
+        Json vmi = variant(R"({"metadata": {"labels": {"app": "web", "tier": "a\"b"},
+            "annotations": {"note": "two\nlines \u00fc\u00a0"}},
+          "spec": {"domain": {"devices": {"disks": [{"name": "info", "disk": {"bus": "virtio"}}]}},
+            "volumes": [{"name": "info", "downwardAPI": {"volumeLabel": "podinfo", "fields": [
+              {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+              {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}},
+              {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}},
+              {"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}},
+              {"path": "app", "fieldRef": {"fieldPath": "metadata.labels['app']"}},
+              {"path": "missing", "fieldRef": {"fieldPath": "metadata.annotations['none']"}}]}}]}})");
+        auto out = kubevirt::render_launcher_pod(vmi, {}, on_podman(podman), warnings);
+        const Json& spec = out.pod["spec"];
+        CHECK(named(spec["volumes"], "info") ==
+              Json{{"name", "info"}, {"configMap", {{"name", "virt-launcher-cirros-test-downwardapi-info"}}}});
+        CHECK(named(spec["containers"][0]["volumeMounts"], "info") ==
+              Json{{"name", "info"}, {"mountPath", "/var/run/kubevirt-private/downwardapi/info"}, {"readOnly", true}});
+        REQUIRE(out.config_maps.size() == 1);
+        const Json& cm = out.config_maps[0];
+        CHECK(cm["metadata"] == Json{{"name", "virt-launcher-cirros-test-downwardapi-info"}});
+        const Json& data = cm["data"];
+        // fieldpath.FormatMap: sorted key="value" lines, Go's %q, no final newline.
+        CHECK(data["labels"] == "app=\"web\"\nkubevirt.io=\"virt-launcher\"\nkubevirt.io/created-by=\"\"\n"
+                                "tier=\"a\\\"b\"\nvm.kubevirt.io/name=\"cirros-test\"\nvmi.kubevirt.io/id=\"cirros-test\"");
+        // The Pod's own annotations, as kube play gets them.
+        std::string annotations;
+        for (const auto& [key, value] : out.pod["metadata"]["annotations"].items())
+            annotations += (annotations.empty() ? "" : "\n") + key + "=" + kubevirt::go_quote(value.get<std::string>());
+        CHECK(data["annotations"] == annotations);
+        CHECK(data["annotations"].get<std::string>().find("note=\"two\\nlines \u00fc\\u00a0\"") != std::string::npos);
+        CHECK(data["name"] == "virt-launcher-cirros-test");
+        CHECK(data["namespace"] == "default");
+        CHECK(data["app"] == "web");
+        CHECK(data["missing"] == "");
+    }
+}
+
+TEST_CASE("a downwardAPI volume shared over virtiofs is read-only at KubeVirt's path, as a configMap") {
+    auto r = render(variant(R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "info", "virtiofs": {}}]}},
+        "volumes": [{"name": "info", "downwardAPI": {"fields": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}}]}})"));
+    Json virtiofsd = named(r.spec()["containers"], "virtiofs-info");
+    CHECK(named(virtiofsd["volumeMounts"], "info") ==
+          Json{{"name", "info"}, {"mountPath", "/var/run/kubevirt-private/downwardapi/info"}, {"readOnly", true}});
+    CHECK(virtiofsd["args"][1] == "--shared-dir=/var/run/kubevirt-private/downwardapi/info");
+}
+
+TEST_CASE("Go's strconv.Quote, as FormatMap quotes values") {
+    struct Case {
+        std::string in, out;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"plain", "\"plain\""},
+             {"", "\"\""},
+             {"a\"b\\c", "\"a\\\"b\\\\c\""},
+             {"\a\b\f\n\r\t\v", "\"\\a\\b\\f\\n\\r\\t\\v\""},
+             {std::string("\x00\x1f\x7f", 3), "\"\\x00\\x1f\\x7f\""},
+             {"\u00e9\u4e16\U0001F600", "\"\u00e9\u4e16\U0001F600\""},  // printable: kept
+             {"\u0080\u00a0\u00ad", "\"\\u0080\\u00a0\\u00ad\""},  // C1 control, no-break space, soft hyphen
+             {"\u200b\u2028\ufeff\U000E0001", "\"\\u200b\\u2028\\ufeff\\U000e0001\""},
+             {"\xff\xc3", "\"\\xff\\xc3\""},  // invalid UTF-8, byte by byte
+             {"\xed\xa0\x80", "\"\\xed\\xa0\\x80\""},  // a surrogate's encoding
+         }) {
+        CAPTURE(c.in);
+        CHECK(kubevirt::go_quote(c.in) == c.out);
+    }
+    CHECK(kubevirt::format_map(Json{{"b", "2"}, {"a", "1"}, {"B", "x"}}) == "B=\"x\"\na=\"1\"\nb=\"2\"");
+    CHECK(kubevirt::format_map(Json::object()) == "");
+}
+
 TEST_CASE("what podman kube play cannot do is an error naming the volume") {
-    CHECK(error_of([] { render(variant(R"({"spec": {"volumes": [{"name": "info", "downwardAPI": {"fields": []}}]}})")); }) ==
-          "/spec/volumes/0 (info): a downwardAPI volume needs the Kubernetes API, and podman kube play has no "
-          "downwardAPI volumes; remove the volume, or pass the data with cloudInitNoCloud");
     CHECK(error_of([] { render(Json{{"kind", "VirtualMachine"}, {"spec", Json::object()}}); }) ==
           "VMI: is not a VirtualMachineInstance with a spec; expand the VM first (expand_vmi)");
 }
@@ -492,13 +562,13 @@ TEST_CASE("virtiofs: what KubeVirt does not share is an error naming the filesys
              {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "host", "virtiofs": {}}]}}, "volumes": [
                  {"name": "host", "hostDisk": {"path": "/srv/disk.img", "type": "Disk"}}]}})",
               "/spec/domain/devices/filesystems/0 (host): a virtiofs filesystem shares a persistentVolumeClaim, "
-              "dataVolume, configMap or secret volume; this one is hostDisk; share a host directory through a "
+              "dataVolume, configMap, secret or downwardAPI volume; this one is hostDisk; share a host directory through a "
               "persistentVolumeClaim whose Podman volume binds it (podman volume create --opt type=none --opt o=bind "
               "--opt device=DIR NAME), or attach the volume as a disk"},
              {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "scratch", "virtiofs": {}}]}}, "volumes": [
                  {"name": "scratch", "emptyDisk": {"capacity": "1Gi"}}]}})",
               "/spec/domain/devices/filesystems/0 (scratch): a virtiofs filesystem shares a persistentVolumeClaim, "
-              "dataVolume, configMap or secret volume; this one is emptyDisk; share a host directory through a "
+              "dataVolume, configMap, secret or downwardAPI volume; this one is emptyDisk; share a host directory through a "
               "persistentVolumeClaim whose Podman volume binds it (podman volume create --opt type=none --opt o=bind "
               "--opt device=DIR NAME), or attach the volume as a disk"},
              {R"({"spec": {"domain": {"devices": {"filesystems": [{"name": "gone", "virtiofs": {}}]}}}})",

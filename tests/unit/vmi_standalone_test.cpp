@@ -38,10 +38,40 @@ TEST_CASE("each unsupported source is named with its path and alternative") {
         {"{domain: {devices: {}}, volumes: [{name: d, dataVolume: {name: dv, hotpluggable: true}}]}",
          sp + "/volumes/0/dataVolume/hotpluggable: a hotpluggable volume needs virt-handler; set hotpluggable: false"},
         {"{domain: {devices: {}}, volumes: [{name: c, serviceAccount: {serviceAccountName: default}}]}",
-         sp + "/volumes/0/serviceAccount: a serviceAccount volume needs the Kubernetes API; remove the volume"},
-        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: []}}]}",
-         sp + "/volumes/0/downwardAPI: a downwardAPI volume needs the Kubernetes downward API; pass the values with "
+         sp + "/volumes/0/serviceAccount: a serviceAccount volume (a service account's token and CA) needs the "
+              "Kubernetes API server, which issues them; remove the volume: standalone, no API server takes a token"},
+        // downwardAPI: the Pod's name, namespace, labels and annotations work
+        // (pod_render_test); what only Kubernetes knows is refused by field.
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: uid, fieldRef: {fieldPath: "
+         "metadata.uid}}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/0/fieldRef/fieldPath: the Pod's metadata.uid needs the Kubernetes API "
+              "server, which assigns it (Podman names its pod by an ID made at kube play); use metadata.name, the "
+              "Pod's fixed name"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: labels, fieldRef: {fieldPath: "
+         "metadata.labels}}, {path: node, fieldRef: {fieldPath: spec.nodeName}}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/1/fieldRef/fieldPath: the field 'spec.nodeName' needs Kubernetes "
+              "(standalone, a downwardAPI volume gives metadata.name, metadata.namespace, metadata.labels and "
+              "metadata.annotations, whole or one ['KEY']); remove the field, or pass the value with "
               "cloudInitNoCloud userData"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: ip, fieldRef: {fieldPath: "
+         "status.podIP}}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/0/fieldRef/fieldPath: the field 'status.podIP' needs Kubernetes "
+              "(standalone, a downwardAPI volume gives metadata.name, metadata.namespace, metadata.labels and "
+              "metadata.annotations, whole or one ['KEY']); remove the field, or pass the value with "
+              "cloudInitNoCloud userData"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: mem, resourceFieldRef: "
+         "{containerName: compute, resource: limits.memory}}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/0/resourceFieldRef: the container resource 'limits.memory' needs the "
+              "kubelet, which computes it from the container's resources and the node's capacity; write the value "
+              "into the VM yourself (a configMap volume or cloudInitNoCloud userData)"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: meta/labels, fieldRef: "
+         "{fieldPath: metadata.labels}}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/0/path: the file 'meta/labels' in a subdirectory needs Kubernetes' "
+              "volume writer (podman kube play writes a ConfigMap's files only at the volume's top); name the file "
+              "without '/'"},
+        {"{domain: {devices: {}}, volumes: [{name: c, downwardAPI: {fields: [{path: x}]}}]}",
+         sp + "/volumes/0/downwardAPI/fields/0: a file with neither fieldRef nor resourceFieldRef needs one of them; "
+              "add a fieldRef, such as fieldPath: metadata.labels"},
         {"{domain: {devices: {}}, volumes: [{name: c, memoryDump: {claimName: dump}}]}",
          sp + "/volumes/0/memoryDump: a memoryDump volume needs virt-handler; remove the volume"},
         {"{domain: {devices: {}}, volumes: [{name: c, persistentVolumeClaim: {claimName: p, hotpluggable: true}}]}",

@@ -132,7 +132,7 @@ TEST_CASE("every document of KubeVirt's examples converts or fails as its golden
     MESSAGE(converted << " of " << files.size() << " documents convert");
 }
 
-TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes, common instancetypes, Secrets and ConfigMaps") {
+TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes, common instancetypes, Secrets and ConfigMaps, downwardAPI") {
     REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
     struct Case {
         const char* golden;
@@ -159,6 +159,9 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
              // A host directory shared over virtiofs (a PVC bound to it), on both Podmans.
              {"fedora-virtiofs-vm", "fedora-virtiofs-vm", "5.4", true, "", ""},
              {"fedora-virtiofs-vm-podman4.3", "fedora-virtiofs-vm", "4.3.1", true, "", ""},
+             // A downwardAPI volume: the Pod's labels, annotations, name and namespace in a ConfigMap.
+             {"cirros-downwardapi-vm", "cirros-downwardapi-vm", "5.4", true, "", ""},
+             {"cirros-downwardapi-vm-podman4.3", "cirros-downwardapi-vm", "4.3.1", true, "", ""},
          }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/kubevirt/downward_api.hpp"
 #include "core/kubevirt/names.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 #include "core/text.hpp"
@@ -155,6 +156,8 @@ RenderedPod render_launcher_pod(const Json& vmi, const ConvertOptions& options, 
                                                        {"controller", true},
                                                        {"blockOwnerDeletion", true}}})}};
     RenderedPod out;
+    // From the Pod's own metadata: the files say what the Pod carries.
+    out.config_maps = downward_api_config_maps(ctx.spec, metadata, ctx.namespace_name);
     // Moved, not copied: the spec holds the whole VMI (STANDALONE_VMI).
     out.pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(metadata)}, {"spec", std::move(spec)}};
     out.setup = std::move(ctx.setup);

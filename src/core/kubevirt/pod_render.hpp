@@ -72,6 +72,9 @@ struct RenderedPod {
     /// The Podman volumes its init containers fill from DataVolumes at the
     /// first start (kube play waits for them: an import can take long).
     std::vector<std::string> imported_volumes;
+    /// The ConfigMaps that hold its downwardAPI volumes' files
+    /// (downward_api.hpp), for kube play to read beside the Pod.
+    std::vector<Json> config_maps;
 };
 
 /// The Pod for `vmi` (a fully defaulted VMI as expand_vmi returns it).

@@ -48,6 +48,7 @@ Share share_of(const Json& volume) {
     // kube play does only where the mount says so.
     if (has(volume, {"configMap"})) return {"configMap", private_dir + "/config-map/" + name, true};
     if (has(volume, {"secret"})) return {"secret", private_dir + "/secret/" + name, true};
+    if (has(volume, {"downwardAPI"})) return {"downwardAPI", private_dir + "/downwardapi/" + name, true};
     return {};
 }
 
@@ -87,7 +88,8 @@ void VolumeRenderer::virtiofs() {
         if (!volume)
             throw Error("names no volume", where, "add a volume " + text::quoted(name) + " to share, or remove the filesystem");
         if (share_of(*volume).kind.empty())
-            throw Error("a virtiofs filesystem shares a persistentVolumeClaim, dataVolume, configMap or secret volume; "
+            throw Error("a virtiofs filesystem shares a persistentVolumeClaim, dataVolume, configMap, secret or downwardAPI "
+                        "volume; "
                         "this one is " + kind_of(*volume),
                         where,
                         "share a host directory through a persistentVolumeClaim whose Podman volume binds it "

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "core/kubevirt/downward_api.hpp"
 #include "core/kubevirt/pod_volume_renderer.hpp"
 
 namespace kvpod::kubevirt::pod {
@@ -71,9 +72,10 @@ void VolumeRenderer::config_volumes() {
             if (c->contains("optional")) src["optional"] = (*c)["optional"];
             add({{"name", name}, {"configMap", src}}, nullptr);
         }
-        if (find_path(v, {"downwardAPI"}))
-            throw Error("a downwardAPI volume needs the Kubernetes API, and podman kube play has no downwardAPI volumes",
-                        where_of(i, v), "remove the volume, or pass the data with cloudInitNoCloud");
+        // kube play has no downwardAPI volume: the ConfigMap the converter
+        // writes beside the Pod holds the files (downward_api.hpp).
+        if (has(v, {"downwardAPI"}))
+            add({{"name", name}, {"configMap", {{"name", downward_api_config_map_name(ctx_.pod_name, name)}}}}, nullptr);
     }
     // Only volumes that back a disk are mounted, in disk order.
     for (const auto& disk : array_at(ctx_.spec, {"domain", "devices", "disks"})) {
@@ -82,6 +84,8 @@ void VolumeRenderer::config_volumes() {
             if (string_at(v, {"name"}) != name) continue;
             if (has(v, {"secret"})) add_mount(mount(name, std::string(kVirtPrivateDir) + "/secret/" + name, true));
             if (has(v, {"configMap"})) add_mount(mount(name, std::string(kVirtPrivateDir) + "/config-map/" + name, true));
+            if (has(v, {"downwardAPI"}))
+                add_mount(mount(name, std::string(kVirtPrivateDir) + "/downwardapi/" + name, true));
         }
     }
 }

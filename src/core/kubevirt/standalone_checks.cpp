@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/kubevirt/downward_api.hpp"
 #include "core/kubevirt/referenced_objects.hpp"
 #include "core/kubevirt/spec_json.hpp"
 #include "core/kubevirt/standalone_status.hpp"
@@ -50,6 +51,48 @@ void check_cloud_init(const Json& source, const std::string& at, Unsupported& ou
                 "put userdata and networkdata into one Secret and name it in both");
 }
 
+/// What a downwardAPI volume can give under Podman (downward_api.hpp): the
+/// Pod's name, namespace, labels and annotations, as files at the volume's
+/// top. The rest is refused, naming the field.
+void check_downward_api(const Json& source, const std::string& at, Unsupported& out, const ExpansionContext& ctx) {
+    const Json* fields = spec::get(source, "fields");
+    if (!fields || !fields->is_array()) return;
+    for (std::size_t i = 0; i < fields->size(); ++i) {
+        const Json& field = (*fields)[i];
+        const std::string here = at + "/fields/" + std::to_string(i);
+        const std::string path = spec::string(field, "path");
+        if (path.find('/') != std::string::npos)
+            out.add(here + "/path", "the file " + text::quoted(path) + " in a subdirectory",
+                    "Kubernetes' volume writer (podman kube play writes a ConfigMap's files only at the volume's top)",
+                    "name the file without '/'");
+        else if (path.empty() || path == "." || path == "..")
+            out.add(here + "/path", "a file without a name", "a path", "name the file, such as labels");
+        if (const Json* resource = spec::get(field, "resourceFieldRef")) {
+            out.add(here + "/resourceFieldRef",
+                    "the container resource " + text::quoted(spec::string(*resource, "resource")),
+                    "the kubelet, which computes it from the container's resources and the node's capacity",
+                    "write the value into the VM yourself (a configMap volume or cloudInitNoCloud userData)");
+            continue;
+        }
+        const Json* ref = spec::get(field, "fieldRef");
+        const std::string field_path = ref ? spec::string(*ref, "fieldPath") : std::string();
+        if (!ref)
+            out.add(here, "a file with neither fieldRef nor resourceFieldRef", "one of them", "add a fieldRef, such as "
+                    "fieldPath: metadata.labels");
+        else if (field_path == "metadata.uid")
+            out.add(here + "/fieldRef/fieldPath", "the Pod's metadata.uid",
+                    "the Kubernetes API server, which assigns it (Podman names its pod by an ID made at kube play)",
+                    "use metadata.name, the Pod's fixed name");
+        else if (!downward_api_field_supported(field_path))
+            out.add(here + "/fieldRef/fieldPath", "the field " + text::quoted(field_path),
+                    "Kubernetes (standalone, a downwardAPI volume gives metadata.name, metadata.namespace, "
+                    "metadata.labels and metadata.annotations, whole or one ['KEY'])",
+                    "remove the field, or pass the value with cloudInitNoCloud userData");
+        if (spec::has(field, "mode"))
+            ctx.warn(ctx.at(here + "/mode"), "not kept: podman kube play writes the file with mode 0644");
+    }
+}
+
 void check_volume(const Json& volume, const std::string& at, Unsupported& out, const ExpansionContext& ctx) {
     if (const Json* dv = spec::get(volume, "dataVolume")) {
         if (spec::flag(*dv, "hotpluggable"))
@@ -59,10 +102,9 @@ void check_volume(const Json& volume, const std::string& at, Unsupported& out, c
         out.add(at + "/persistentVolumeClaim/hotpluggable", "a hotpluggable volume", "virt-handler",
                 "set hotpluggable: false");
     if (spec::has(volume, "serviceAccount"))
-        out.add(at + "/serviceAccount", "a serviceAccount volume", kKubernetesApi, "remove the volume");
-    if (spec::has(volume, "downwardAPI"))
-        out.add(at + "/downwardAPI", "a downwardAPI volume", "the Kubernetes downward API",
-                "pass the values with cloudInitNoCloud userData");
+        out.add(at + "/serviceAccount", "a serviceAccount volume (a service account's token and CA)",
+                "the Kubernetes API server, which issues them", "remove the volume: standalone, no API server takes a token");
+    if (const Json* downward = spec::get(volume, "downwardAPI")) check_downward_api(*downward, at + "/downwardAPI", out, ctx);
     if (spec::has(volume, "memoryDump"))
         out.add(at + "/memoryDump", "a memoryDump volume", "virt-handler", "remove the volume");
     for (const char* kind : {"cloudInitNoCloud", "cloudInitConfigDrive"})

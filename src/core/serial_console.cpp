@@ -104,29 +104,42 @@ std::string serial_socket_relative(const ComputeContainer& container) {
     return container.uid.empty() ? name : container.uid + "/" + name;
 }
 
-Error socket_error(SocketProblem problem, const std::string& path, const std::string& vm, const std::string& detail) {
+Error socket_error(SocketProblem problem, const std::string& path, const std::string& vm, const std::string& detail,
+                   const SocketWording& w) {
     const std::string container = compute_container(vm);
+    const std::string socket = w.socket;
     switch (problem) {
     case SocketProblem::no_directory:
         return Error("the VM's private volume directory is gone", path,
                      "was the Pod removed? podman pod ps lists the Pods there are");
     case SocketProblem::missing:
-        return Error("no serial console socket yet", path,
+        return Error(w.missing, path,
                      "QEMU has not started yet: try again in a few seconds (podman logs " + container +
-                         " shows virt-launcher's progress); a VM with autoattachSerialConsole: false has none");
+                         " shows virt-launcher's progress); " + w.left_out);
     case SocketProblem::not_socket:
-        return Error("is not a socket (the console follows no symbolic link in the VM's volume)", path,
+        return Error(std::string("is not a socket (") + w.command + " follows no symbolic link in the VM's volume)", path,
                      "restart the VM: podman pod restart " + kubevirt::launcher_pod_name(vm));
     case SocketProblem::refused:
-        return Error("nothing accepts connections on the serial console socket (connection refused)", path,
+        return Error("nothing accepts connections on " + socket + " (connection refused)", path,
                      "QEMU has stopped: is the VM shutting down? podman logs " + container);
-    case SocketProblem::busy:
-        return Error("the serial console is busy: another console is attached and one more waits for it", path,
-                     "detach one of them (Ctrl+]) and try again");
+    case SocketProblem::busy: return Error(w.busy, path, w.busy_fix);
     case SocketProblem::other: break;
     }
-    return Error("cannot connect to the serial console socket: " + detail, path,
-                 "run the console as the user that runs the Pod (root for rootful Podman)");
+    return Error("cannot connect to " + socket + ": " + detail, path,
+                 std::string(w.run_as) + " as the user that runs the Pod (root for rootful Podman)");
+}
+
+Error socket_error(SocketProblem problem, const std::string& path, const std::string& vm, const std::string& detail) {
+    static constexpr SocketWording kSerialConsole{
+        "the serial console socket",
+        "no serial console socket yet",
+        "a VM with autoattachSerialConsole: false has none",
+        "the console",
+        "the serial console is busy: another console is attached and one more waits for it",
+        "detach one of them (Ctrl+]) and try again",
+        "run the console",
+    };
+    return socket_error(problem, path, vm, detail, kSerialConsole);
 }
 
 TypedInput scan_typed(std::string_view typed, bool escape_enabled) {

@@ -73,8 +73,25 @@ enum class SocketProblem {
     other,         ///< any other errno
 };
 
-/// The Error for `problem` at the socket `path` of VM `vm`; `detail` is the
-/// system's text for the errno (strerror), shown for `other`.
+/// What an error about one of QEMU's sockets in the VM's private volume
+/// says: the serial console's and the VNC display's differ only in these.
+struct SocketWording {
+    const char* socket;      ///< "the serial console socket"
+    const char* missing;     ///< the error when there is none (yet)
+    const char* left_out;    ///< when the VMI has no such device
+    const char* command;     ///< who follows no symbolic link: "the console"
+    const char* busy;        ///< the error when QEMU serves another client
+    const char* busy_fix;    ///< and what to do then
+    const char* run_as;      ///< who should run as the Pod's user: "run the console"
+};
+
+/// The Error for `problem` at the socket `path` of VM `vm`, worded for the
+/// device; `detail` is the system's text for the errno (strerror), shown for
+/// `other`.
+Error socket_error(SocketProblem problem, const std::string& path, const std::string& vm, const std::string& detail,
+                   const SocketWording& wording);
+
+/// The Error for `problem` at the serial console's socket.
 Error socket_error(SocketProblem problem, const std::string& path, const std::string& vm, const std::string& detail);
 
 /// Bytes typed at the console: what to send to the guest before the detach

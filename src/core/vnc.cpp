@@ -55,28 +55,16 @@ std::string socket_relative(const console::ComputeContainer& container) {
 
 Error socket_error(console::SocketProblem problem, const std::string& path, const std::string& vm,
                    const std::string& detail) {
-    using console::SocketProblem;
-    const std::string container = console::compute_container(vm);
-    switch (problem) {
-    case SocketProblem::no_directory:
-        return Error("the VM's private volume directory is gone", path,
-                     "was the Pod removed? podman pod ps lists the Pods there are");
-    case SocketProblem::missing:
-        return Error("no VNC socket", path,
-                     "QEMU has not started yet: try again in a few seconds (podman logs " + container +
-                         " shows virt-launcher's progress); a VM with autoattachGraphicsDevice: false has no display");
-    case SocketProblem::not_socket:
-        return Error("is not a socket (vnc follows no symbolic link in the VM's volume)", path,
-                     "restart the VM: podman pod restart " + kubevirt::launcher_pod_name(vm));
-    case SocketProblem::refused:
-        return Error("nothing accepts connections on the VNC socket (connection refused)", path,
-                     "QEMU has stopped: is the VM shutting down? podman logs " + container);
-    case SocketProblem::busy:
-        return Error("the VNC socket accepts no more connections now", path, "close a viewer and try again");
-    case SocketProblem::other: break;
-    }
-    return Error("cannot connect to the VNC socket: " + detail, path,
-                 "run it as the user that runs the Pod (root for rootful Podman)");
+    static constexpr console::SocketWording kVnc{
+        "the VNC socket",
+        "no VNC socket",
+        "a VM with autoattachGraphicsDevice: false has no display",
+        "vnc",
+        "the VNC socket accepts no more connections now",
+        "close a viewer and try again",
+        "run it",
+    };
+    return console::socket_error(problem, path, vm, detail, kVnc);
 }
 
 ListenAddress parse_listen(std::string_view text) {

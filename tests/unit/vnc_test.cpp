@@ -7,6 +7,7 @@
 #include <png.h>
 
 #include <string>
+#include <vector>
 
 #include "core/png.hpp"
 #include "core/vnc.hpp"
@@ -72,6 +73,37 @@ TEST_CASE("--listen: the forms it takes and the exact errors") {
     CHECK(vnc::exposed_warning(vnc::parse_listen("0.0.0.0:5900"), "vm1").find(
               "0.0.0.0:5900 is reachable from other hosts: whoever connects sees and controls VM vm1's screen") !=
           std::string::npos);
+}
+
+TEST_CASE("each way the VNC socket fails has its message (the serial console's, worded for VNC)") {
+    using console::SocketProblem;
+    const std::string path = "/var/lib/containers/storage/volumes/p/_data/6a1c/virt-vnc";
+    struct Case {
+        SocketProblem problem;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {SocketProblem::no_directory,
+         path + ": the VM's private volume directory is gone; was the Pod removed? podman pod ps lists the Pods there are"},
+        {SocketProblem::missing,
+         path + ": no VNC socket; QEMU has not started yet: try again in a few seconds (podman logs "
+                "virt-launcher-myvm-compute shows virt-launcher's progress); a VM with autoattachGraphicsDevice: false "
+                "has no display"},
+        {SocketProblem::not_socket,
+         path + ": is not a socket (vnc follows no symbolic link in the VM's volume); restart the VM: podman pod "
+                "restart virt-launcher-myvm"},
+        {SocketProblem::refused,
+         path + ": nothing accepts connections on the VNC socket (connection refused); QEMU has stopped: is the VM "
+                "shutting down? podman logs virt-launcher-myvm-compute"},
+        {SocketProblem::busy, path + ": the VNC socket accepts no more connections now; close a viewer and try again"},
+        {SocketProblem::other,
+         path + ": cannot connect to the VNC socket: Permission denied; run it as the user that runs the Pod (root for "
+                "rootful Podman)"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(static_cast<int>(c.problem));
+        CHECK(vnc::socket_error(c.problem, path, "myvm", "Permission denied").message() == c.message);
+    }
 }
 
 TEST_CASE("the RFB client: 3.8 handshake, shared, Raw, a screen sent in two updates, byte by byte") {

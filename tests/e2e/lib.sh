@@ -72,6 +72,66 @@
 #   e2e_finish                   Prints "1..N" and "N passed, N failed, N skipped",
 #                                exits 1 when anything failed, else 0.
 #
+# Real VMs: KubeVirt's virt-launcher and the test guest (vm_*.sh)
+#   e2e_vm_init NAME     e2e_init NAME, then everything a script that boots the
+#                        test guest under the real launcher needs, skipping
+#                        (exit 77) where it cannot run:
+#                        - the converter ($E2E_CONVERTER, default the build
+#                          tree's) and this Podman's version
+#                          ($E2E_PODMAN_VERSION, e.g. 4.3.1);
+#                        - nested (podman5/run.sh), the images the host lends
+#                          as tarballs (E2E_{LAUNCHER,GUEST}_TAR) imported;
+#                        - $E2E_LAUNCHER_IMAGE (launcher/build.sh, cached) and
+#                          $E2E_GUEST_IMAGE (guest/build.sh, cached; or as
+#                          given);
+#                        - $E2E_ACCEL: kvm where /dev/kvm runs a guest (a
+#                          QEMU probe), else tcg; E2E_ACCEL=kvm|tcg forces it;
+#                        - the hook installed (e2e_vm_install_hook $E2E_TMP);
+#                        - $CONTAINERS_CONF rewritten for VMs
+#                          (e2e_vm_write_containers_conf).
+#   e2e_vm_built VAR WHAT SCRIPT [ARG...]
+#                        Runs the cached build SCRIPT (a path under tests/e2e)
+#                        and sets VAR to what it prints; its exit 77 skips the
+#                        whole test ("no WHAT"), another failure fails it.
+#   e2e_vm_install_hook DIR
+#                        The host root the hook discovers, DIR/root: the real
+#                        device numbers of /dev/net/tun, and of /dev/kvm under
+#                        kvm; DIR/hook.yaml with allowEmulation under tcg (the
+#                        launcher then asks libvirt for TCG); the hook in
+#                        $E2E_HOOKS_DIR.
+#   e2e_vm_write_containers_conf FILE [LINE...]
+#                        What a user of this Podman sets, as the converter's
+#                        warnings say: passt's sysctls, this machine's hard
+#                        open-files limit, runc, stop_timeout 90 before 4.7;
+#                        LINEs are added to [engine].
+#   e2e_podman_before MAJOR MINOR
+#                        True when this Podman is older than MAJOR.MINOR.
+#   e2e_vm_make_claim NAME MIB
+#                        A volume NAME holding a sparse disk.img of MIB MiB for
+#                        uid 107 (a persistentVolumeClaim disk), removed at exit.
+#   e2e_vm_convert VMFILE OUT [ARG...]
+#                        The converter, with the launcher image, this Podman's
+#                        version and ARGs: the Pod in OUT, messages in OUT.err.
+#   e2e_vm_run_setup ERRFILE
+#                        Runs the "before podman kube play, run: ..." lines the
+#                        converter printed in ERRFILE; fails, saying which line
+#                        and its output on stderr, when one fails.
+#   e2e_vm_play POD [ARG...]
+#                        podman kube play ARGs POD, its output in POD.play.
+#   e2e_vm_forget VM     At exit: removes VM's Pod at once, then the volumes
+#                        named after it (the setup's, kube play's).
+#   e2e_vm_console VM INPUT
+#                        What the guest answers on its serial console to INPUT
+#                        (through kubevirt-vm-to-pod console).
+#   e2e_vm_wait_ready VM Asks the guest for its status until it says
+#                        KVPOD-READY ($E2E_BOOT_TIMEOUT s, default 300, less
+#                        when the compute container cannot boot it); prints
+#                        its last answer.
+#   e2e_vm_guest_line TEXT KEY
+#                        The last line "KVPOD-KEY..." of the guest in TEXT.
+#   e2e_now_ms; e2e_elapsed T0
+#                        Milliseconds now; "N ms" since T0 (an e2e_now_ms).
+#
 # Variables for scripts: E2E_TMP, E2E_PREFIX, E2E_HOOKS_DIR, E2E_SRC_ROOT,
 # E2E_BUILD_DIR, E2E_HOOK_BIN, E2E_ANNOTATION (kubevirt-vm-to-pod/vm).
 # Environment: E2E_BUILD_DIR (default <repo>/build), E2E_HOOK_BIN (default
@@ -257,6 +317,157 @@ e2e_oci_config() {
     # inspect warns on stderr about device numbers the host lacks (our fakes)
     path=$(command podman inspect --format '{{.OCIConfigPath}}' "$1" 2>/dev/null) || return 1
     cat "$path"
+}
+
+# --- real VMs: KubeVirt's virt-launcher and the test guest ----------------------
+
+e2e_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+e2e_elapsed() { echo "$(($(e2e_now_ms) - $1)) ms"; }
+
+e2e_podman_before() {
+    local major=${E2E_PODMAN_VERSION%%.*} minor
+    minor=$(cut -d. -f2 <<<"$E2E_PODMAN_VERSION")
+    [ "$major" -lt "$1" ] || { [ "$major" = "$1" ] && [ "$minor" -lt "$2" ]; }
+}
+
+e2e_vm_built() {
+    local var=$1 what=$2 script=$3 out status=0
+    out=$("$E2E_LIB_DIR/$script" "${@:4}") || status=$?
+    if [ "$status" = 0 ]; then
+        printf -v "$var" '%s' "$out"
+        return
+    fi
+    [ "$status" = 77 ] && e2e_skip_all "no $what (see $script's reason above)"
+    e2e_not_ok "$script failed (exit $status)"
+    e2e_finish
+}
+
+e2e_vm_install_hook() {
+    local dir=$1
+    e2e_mknod "$dir/root" /dev/net/tun c 10 200 0666
+    [ "$E2E_ACCEL" = kvm ] && e2e_mknod "$dir/root" /dev/kvm c 10 232 0666
+    printf 'allowEmulation: %s\n' "$([ "$E2E_ACCEL" = tcg ] && echo true || echo false)" >"$dir/hook.yaml"
+    e2e_write_hook kubevirt "$dir/root" "$dir/hook.yaml"
+}
+
+e2e_vm_write_containers_conf() {
+    local file=$1 nofile line
+    shift
+    # passt opens a socket per listed port: the most open files this machine
+    # allows (a container cannot raise its hard limit; nested, the outer
+    # container's). Podman < 4.5 ignores the Pod's sysctls: containers.conf's
+    # apply. runc: crun 1.8.1 fails on this machine's hybrid cgroups.
+    nofile=$(ulimit -Hn)
+    [ "$nofile" = unlimited ] && nofile=1048576
+    cat >"$file" <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
+default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
+
+[engine]
+runtime = "runc"
+EOF
+    # Before 4.7 kube play ignores the Pod's grace period (90 s: the VM's 60 +
+    # 30, as KubeVirt pads it); the converter says to set stop_timeout instead.
+    e2e_podman_before 4 7 && printf 'stop_timeout = 90\n' >>"$file"
+    for line in "$@"; do printf '%s\n' "$line" >>"$file"; done
+}
+
+e2e_vm_init() {
+    e2e_init "$1"
+    E2E_CONVERTER=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
+    [ -x "$E2E_CONVERTER" ] || e2e_skip_all "no converter at $E2E_CONVERTER (build first)"
+    E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
+    E2E_PODMAN_VERSION=$(command podman version --format '{{.Client.Version}}')
+
+    local t0 changes=()
+    t0=$(e2e_now_ms)
+    # Nested (podman5/run.sh), the images come as tarballs the host built:
+    # E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
+    if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
+        mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
+        command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
+            e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
+    fi
+    if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
+        command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
+    fi
+    # launcher/build.sh prints E2E_LAUNCHER_IMAGE itself when it is set.
+    e2e_vm_built E2E_LAUNCHER_IMAGE "virt-launcher image" launcher/build.sh
+    [ -n "${E2E_GUEST_IMAGE:-}" ] || e2e_vm_built E2E_GUEST_IMAGE "test guest" guest/build.sh
+
+    E2E_ACCEL=${E2E_ACCEL:-auto}
+    if [ "$E2E_ACCEL" = auto ]; then
+        E2E_ACCEL=$("$E2E_LIB_DIR/guest/run-qemu.sh" --accel-probe 2>"$E2E_TMP/kvm-probe.log") || E2E_ACCEL=tcg
+    fi
+    e2e_diag "launcher $E2E_LAUNCHER_IMAGE, guest $E2E_GUEST_IMAGE ($(e2e_elapsed "$t0")); guests run under $E2E_ACCEL"
+    e2e_vm_install_hook "$E2E_TMP"
+    e2e_vm_write_containers_conf "$CONTAINERS_CONF"
+}
+
+e2e_vm_make_claim() {
+    local dir
+    command podman volume create "$1" >/dev/null || return 1
+    e2e_on_cleanup "command podman volume rm -f '$1'"
+    dir=$(command podman volume inspect --format '{{.Mountpoint}}' "$1") || return 1
+    truncate -s "${2}M" "$dir/disk.img" && chown 107:107 "$dir/disk.img" && chmod 0660 "$dir/disk.img"
+}
+
+e2e_vm_convert() {
+    local vm_file=$1 out=$2
+    shift 2
+    "$E2E_CONVERTER" "$vm_file" --launcher-image "$E2E_LAUNCHER_IMAGE" --podman-version "$E2E_PODMAN_VERSION" \
+        "$@" >"$out" 2>"$out.err"
+}
+
+e2e_vm_run_setup() {
+    local prefix='kubevirt-vm-to-pod: before podman kube play, run: ' line status=0
+    while IFS= read -r line; do
+        eval "${line#"$prefix"}" >"$E2E_TMP/setup.log" 2>&1 ||
+            { status=1; echo "failed: ${line#"$prefix"}: $(cat "$E2E_TMP/setup.log")" >&2; }
+    done < <(grep "^$prefix" "$1")
+    return "$status"
+}
+
+e2e_vm_play() {
+    local pod=$1
+    shift
+    podman kube play "$@" "$pod" >"$pod.play" 2>&1
+}
+
+# Removed in this order: removing a volume a running container uses hung
+# Podman 4.3.1 (seen in CI: 18 minutes). The Pod is killed at once: the test
+# is over, and a graceful stop takes a minute.
+e2e_vm_forget() {
+    e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$1'; command podman volume ls -q | grep -E '^((virt-launcher-)?$1-|persistent-state-for-$1-)' | xargs -r podman volume rm -f"
+}
+
+# stdin not a terminal: kubevirt-vm-to-pod console relays INPUT, then what
+# the guest prints until it has been quiet for a while.
+e2e_vm_console() {
+    printf '%s\n' "$2" | timeout 60 "$E2E_CONVERTER" console --podman "$(command -v podman)" "$1" 2>&1
+}
+
+e2e_vm_wait_ready() {
+    local vm=$1 out="" started=$SECONDS
+    while [ $((SECONDS - started)) -lt "$E2E_BOOT_TIMEOUT" ]; do
+        out=$(e2e_vm_console "$vm" status)
+        case $out in *KVPOD-READY*) break ;; esac
+        # A compute container that is gone or has exited boots nothing; nor
+        # does one still not started after two minutes (a failed import of a
+        # DataVolume holds it).
+        case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$vm-compute" 2>/dev/null) in
+        running) ;;
+        created | configured | initialized) [ $((SECONDS - started)) -gt 120 ] && break ;;
+        *) [ $((SECONDS - started)) -gt 30 ] && break ;;
+        esac
+        sleep 3
+    done
+    printf '%s\n' "$out"
+}
+
+e2e_vm_guest_line() {
+    grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'
 }
 
 # --- the hook's log ----------------------------------------------------------

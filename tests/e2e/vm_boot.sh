@@ -29,84 +29,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
-e2e_init vmboot
-converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
-[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
-boot_timeout=${E2E_BOOT_TIMEOUT:-300}
-version=$(command podman version --format '{{.Client.Version}}')
-e2e_diag "Podman $version"
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-elapsed() { echo "$(($(now_ms) - $1)) ms"; }
-
-# --- the launcher image and the guest --------------------------------------
-# Nested (podman5/run.sh), the images come as tarballs the host built:
-# E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
-t0=$(now_ms)
-if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
-    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
-    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
-        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
-fi
-if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
-    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
-fi
-launcher=$("$here/launcher/build.sh") || {
-    s=$?
-    [ "$s" = 77 ] && e2e_skip_all "no virt-launcher image (see launcher/build.sh's reason above)"
-    e2e_not_ok "launcher/build.sh failed (exit $s)"
-    E2E_FINISHED=1
-    e2e_finish
-}
-guest=${E2E_GUEST_IMAGE:-}
-[ -n "$guest" ] || guest=$("$here/guest/build.sh") || {
-    s=$?
-    [ "$s" = 77 ] && e2e_skip_all "no test guest (see guest/build.sh's reason above)"
-    e2e_not_ok "guest/build.sh failed (exit $s)"
-    E2E_FINISHED=1
-    e2e_finish
-}
-e2e_diag "launcher $launcher, guest $guest ($(elapsed "$t0"))"
-
-# --- KVM where it runs a guest, else TCG -------------------------------------
-accel=${E2E_ACCEL:-auto}
-if [ "$accel" = auto ]; then
-    accel=$("$here/guest/run-qemu.sh" --accel-probe 2>"$E2E_TMP/kvm-probe.log") || accel=tcg
-fi
-e2e_diag "guests run under $accel"
-
-# The host root the hook discovers: the real device numbers of tun (and of kvm
-# where it runs guests), nothing else; allowEmulation lets a VM start without
-# /dev/kvm, and virt-launcher then asks libvirt for TCG.
-root=$E2E_TMP/root
-e2e_mknod "$root" /dev/net/tun c 10 200 0666
-[ "$accel" = kvm ] && e2e_mknod "$root" /dev/kvm c 10 232 0666
-printf 'allowEmulation: %s\n' "$([ "$accel" = tcg ] && echo true || echo false)" >"$E2E_TMP/hook.yaml"
-e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
-
-# What a user of this Podman sets, as the converter's warnings say: the pod
-# sysctls passt needs (Podman < 4.5 ignores them in the YAML), and open files
-# for passt. runc, as on every e2e test here (crun 1.8.1 fails on this
-# machine's hybrid cgroups).
-# The open files: what this machine allows (a container cannot raise its
-# hard limit; nested, the outer container's).
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-cat >"$CONTAINERS_CONF" <<EOF
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
-default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
-
-[engine]
-runtime = "runc"
-EOF
-# Before 4.7 kube play ignores the Pod's grace period (90 s: the VM's 60 +
-# 30, as KubeVirt pads it); the converter says to set stop_timeout instead.
-minor=$(cut -d. -f2 <<<"$version")
-before() { [ "${version%%.*}" -lt "$1" ] || { [ "${version%%.*}" = "$1" ] && [ "$minor" -lt "$2" ]; }; }
-before_4_7=$(before 4 7 && echo 1 || echo 0)
-before_5_1=$(before 5 1 && echo 1 || echo 0)
-[ "$before_4_7" = 1 ] && printf 'stop_timeout = 90\n' >>"$CONTAINERS_CONF"
+e2e_vm_init vmboot
 
 # --- helpers -----------------------------------------------------------------
 # vm_file NAME TOKEN CLAIM [DISK-PATH] -> a VirtualMachine as a user writes it:
@@ -149,7 +72,7 @@ spec:
       volumes:
       - name: containerdisk
         containerDisk:
-          image: $guest
+          image: $E2E_GUEST_IMAGE
 $path
       - name: data
         persistentVolumeClaim:
@@ -163,75 +86,11 @@ EOF
     echo "$file"
 }
 
-# A claim as a user makes it for a PVC disk: a named volume holding disk.img
-# for uid 107 (the converter's warning says so).
-make_claim() {  # make_claim NAME MiB
-    local dir
-    command podman volume create "$1" >/dev/null || return 1
-    e2e_on_cleanup "command podman volume rm -f '$1'"
-    dir=$(command podman volume inspect --format '{{.Mountpoint}}' "$1") || return 1
-    truncate -s "${2}M" "$dir/disk.img" && chown 107:107 "$dir/disk.img" && chmod 0660 "$dir/disk.img"
-}
-
-convert() {  # convert VMFILE OUT ; stderr in OUT.err
-    "$converter" "$1" --launcher-image "$launcher" --podman-version "$version" >"$2" 2>"$2.err"
-}
-
-# Runs the "before podman kube play, run: ..." commands the converter printed.
-run_setup() {  # run_setup ERRFILE
-    local line
-    while IFS= read -r line; do
-        eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null || return 1
-    done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$1")
-}
-
-play() {  # play POD.yaml [ARGS...]
-    local pod=$1
-    shift
-    podman kube play "$@" "$pod" >"$pod.play" 2>&1
-}
-
-# At exit: the pod of VM NAME, killed at once (the test is over; a graceful
-# stop takes a minute), then the volumes kube play and the setup made for it,
-# named after the pod or the VM. In this order: removing a volume a running
-# container uses hung Podman 4.3.1 (seen in CI: 18 minutes).
-forget_pod() {  # forget_pod POD.yaml NAME
-    e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$2'; command podman volume ls -q | grep -E '^(virt-launcher-)?$2-' | xargs -r podman volume rm -f"
-}
-
-# console VM INPUT: what the guest answered on its serial console to INPUT,
-# through kubevirt-vm-to-pod console (stdin not a terminal: it relays INPUT,
-# then what the guest prints until it has been quiet for a while).
-console() {
-    printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1
-}
-
-# Asks the guest for its status until it says KVPOD-READY; prints the last answer.
-wait_ready() {  # wait_ready VM
-    local out="" deadline=$((SECONDS + boot_timeout))
-    while [ $SECONDS -lt $deadline ]; do
-        out=$(console "$1" status)
-        case $out in *KVPOD-READY*) break ;; esac
-        # A compute container that is gone or exited will not boot anything.
-        case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$1-compute" 2>/dev/null) in
-        running | created | configured | initialized) ;;
-        *) [ $SECONDS -gt $((deadline - boot_timeout + 30)) ] && break ;;
-        esac
-        sleep 3
-    done
-    printf '%s\n' "$out"
-}
-
 # exited_ok STATUS DESC DIAG: a check that STATUS is 0; DIAG (a command's
 # output) is shown when it is not.
 exited_ok() {
     e2e_is "$1" 0 "$2"
     [ "$1" = 0 ] || e2e_diag "$3"
-}
-
-# Field VALUE of a guest line "KVPOD-<KEY> ..." (the last one).
-guest_line() {  # guest_line TEXT KEY
-    grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'
 }
 
 pod_network() {  # pod_network VM -> "ADDRESS/PREFIX GATEWAY" of the pod
@@ -251,7 +110,7 @@ http_get() {  # http_get URL
 console_capture_start() {  # console_capture_start VM FILE
     rm -f "$E2E_TMP/capture.fifo"
     mkfifo "$E2E_TMP/capture.fifo"
-    "$converter" console --podman "$(command -v podman)" "$1" <"$E2E_TMP/capture.fifo" >"$2" 2>&1 &
+    "$E2E_CONVERTER" console --podman "$(command -v podman)" "$1" <"$E2E_TMP/capture.fifo" >"$2" 2>&1 &
     capture_pid=$!
     exec 9>"$E2E_TMP/capture.fifo"
     sleep 1
@@ -271,7 +130,7 @@ stop_gracefully() {
     local desc=$1 out t
     shift
     console_capture_start "$vm" "$E2E_TMP/capture.txt"
-    t=$(now_ms)
+    t=$(e2e_now_ms)
     out=$("$@" 2>&1)
     local status=$?
     # Nested (Podman 5.4 in a container), netavark fails to remove the pod's
@@ -283,7 +142,7 @@ stop_gracefully() {
     else
         exited_ok "$status" "$desc: the command succeeds" "$out"
     fi
-    e2e_diag "$desc took $(elapsed "$t")"
+    e2e_diag "$desc took $(e2e_elapsed "$t")"
     console_capture_stop
     e2e_contains "$(cat "$E2E_TMP/capture.txt")" "KVPOD-POWEROFF synced" "$desc: the guest got ACPI power-off, synced and said so"
     e2e_lacks "$out" "SIGKILL" "$desc: Podman did not resort to SIGKILL"
@@ -292,44 +151,44 @@ stop_gracefully() {
 # --- 1: a VM boots ---------------------------------------------------------
 vm=$E2E_PREFIX-a
 claim=$vm-data
-make_claim "$claim" 64 || e2e_skip_all "cannot make the claim volume"
+e2e_vm_make_claim "$claim" 64 || e2e_skip_all "cannot make the claim volume"
 file=$(vm_file "$vm" "token-$vm" "$claim")
 pod_a=$E2E_TMP/a.pod.yaml
-convert "$file" "$pod_a"
+e2e_vm_convert "$file" "$pod_a"
 exited_ok "$?" "the converter turns the VM into a Pod" "$(cat "$pod_a.err")"
-e2e_check "the printed setup commands run" run_setup "$pod_a.err"
-forget_pod "$pod_a" "$vm"
+e2e_check "the printed setup commands run" e2e_vm_run_setup "$pod_a.err"
+e2e_vm_forget "$vm"
 e2e_log_start
 e2e_log_mark
-t0=$(now_ms)
-play "$pod_a"
+t0=$(e2e_now_ms)
+e2e_vm_play "$pod_a"
 exited_ok "$?" "podman kube play starts the Pod" "$(cat "$pod_a.play")"
-out=$(wait_ready "$vm")
-e2e_diag "kube play to the guest's KVPOD-READY: $(elapsed "$t0")"
+out=$(e2e_vm_wait_ready "$vm")
+e2e_diag "kube play to the guest's KVPOD-READY: $(e2e_elapsed "$t0")"
 e2e_contains "$out" "KVPOD-GUEST-BOOTED" "the guest booted; its marker came through kubevirt-vm-to-pod console"
 case $out in *KVPOD-GUEST-BOOTED*) ;; *) e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)" ;; esac
 e2e_contains "$out" "kvpod-token: token-$vm" "the VM's cloud-init user data reached the guest"
 read -r pod_addr pod_gw < <(pod_network "$vm")
 e2e_diag "pod network: $pod_addr via $pod_gw"
-e2e_is "$(guest_line "$out" NET)" "KVPOD-NET addr=$pod_addr gw=$pod_gw" \
+e2e_is "$(e2e_vm_guest_line "$out" NET)" "KVPOD-NET addr=$pod_addr gw=$pod_gw" \
     "passt: the guest has the pod's address and gateway"
-e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the data disk counts the first boot"
+e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the data disk counts the first boot"
 e2e_contains "$(http_get "http://${pod_addr%/*}:80/")" "KVPOD-HTTP-OK boots=1" \
     "the guest's port 80, listed in the VM, answers on the pod's address"
 e2e_log_check "the hook logged its decision for $vm's compute container" "$vm"
 
 # --- 2: a second VM beside it ------------------------------------------------
 vm_b=$E2E_PREFIX-b
-make_claim "$vm_b-data" 64 || e2e_skip_all "cannot make the claim volume"
+e2e_vm_make_claim "$vm_b-data" 64 || e2e_skip_all "cannot make the claim volume"
 pod_b=$E2E_TMP/b.pod.yaml
-convert "$(vm_file "$vm_b" "token-$vm_b" "$vm_b-data")" "$pod_b" && run_setup "$pod_b.err"
-forget_pod "$pod_b" "$vm_b"
-play "$pod_b"
+e2e_vm_convert "$(vm_file "$vm_b" "token-$vm_b" "$vm_b-data")" "$pod_b" && e2e_vm_run_setup "$pod_b.err"
+e2e_vm_forget "$vm_b"
+e2e_vm_play "$pod_b"
 exited_ok "$?" "a second VM's Pod starts beside the first" "$(cat "$pod_b.play")"
-out_b=$(wait_ready "$vm_b")
+out_b=$(e2e_vm_wait_ready "$vm_b")
 e2e_contains "$out_b" "kvpod-token: token-$vm_b" "the second VM's console is its own guest"
-e2e_is "$(guest_line "$out_b" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the second VM counts on its own data disk"
-out=$(console "$vm" status)
+e2e_is "$(e2e_vm_guest_line "$out_b" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the second VM counts on its own data disk"
+out=$(e2e_vm_console "$vm" status)
 e2e_contains "$out" "kvpod-token: token-$vm" "the first VM's console is still its own guest"
 read -r addr_b _ < <(pod_network "$vm_b")
 e2e_check "each VM has its own pod address ($pod_addr, $addr_b)" \
@@ -344,8 +203,8 @@ e2e_check "each VM has its own private volume ($private_a, $private_b)" test -n 
 
 # --- 2b: health, list/status, stop/start/restart on the two booted VMs -----
 # Run green on Podman 4.3.1; not yet on the nested 5.4 (E2E_LIFECYCLE=1 runs it there).
-if [ "${version%%.*}" -lt 5 ] || [ "${E2E_LIFECYCLE:-0}" = 1 ]; then
-t_life=$(now_ms)
+if [ "${E2E_PODMAN_VERSION%%.*}" -lt 5 ] || [ "${E2E_LIFECYCLE:-0}" = 1 ]; then
+t_life=$(e2e_now_ms)
 # The compute container's health check (virsh domcontrol, from the Pod's
 # livenessProbe): run by hand here, as this machine has no systemd for
 # Podman's timers.
@@ -353,7 +212,7 @@ out=$(command podman healthcheck run "virt-launcher-$vm-compute" 2>&1)
 exited_ok "$?" "podman healthcheck run: $vm's running domain is healthy" "$out"
 e2e_contains "$(command podman ps --filter "name=^virt-launcher-$vm-compute\$" --format '{{.Status}}')" "(healthy)" \
     "podman ps shows $vm's compute container healthy"
-life() { "$converter" "$@" --podman "$(command -v podman)" --host-root "$E2E_TMP/unit-root"; }
+life() { "$E2E_CONVERTER" "$@" --podman "$(command -v podman)" --host-root "$E2E_TMP/unit-root"; }
 mkdir -p "$E2E_TMP/unit-root"  # no unit installed: the commands go through Podman
 vm=$vm_b stop_gracefully "kubevirt-vm-to-pod stop $vm_b" life stop "$vm_b"
 e2e_is "$(command podman inspect --format '{{.State.ExitCode}}' "virt-launcher-$vm_b-compute")" 0 \
@@ -377,8 +236,8 @@ e2e_is "$?:$out" "1:kubevirt-vm-to-pod: error: status: no VM $E2E_PREFIX-nope on
     "status of an unknown VM: exit 1 and what to do"
 out=$(life start "$vm_b" 2>&1)
 exited_ok "$?" "kubevirt-vm-to-pod start $vm_b" "$out"
-out_b=$(wait_ready "$vm_b")
-e2e_is "$(guest_line "$out_b" BOOTCOUNT)" "KVPOD-BOOTCOUNT 2" "start: $vm_b booted again on its own disk"
+out_b=$(e2e_vm_wait_ready "$vm_b")
+e2e_is "$(e2e_vm_guest_line "$out_b" BOOTCOUNT)" "KVPOD-BOOTCOUNT 2" "start: $vm_b booted again on its own disk"
 vm=$vm_b stop_gracefully "kubevirt-vm-to-pod restart $vm_b" life restart "$vm_b"
 e2e_is "$(life status "$vm_b" -o json | jq -r .containerState)" running "restart: $vm_b's compute container runs again"
 # A dead guest: QEMU killed under a running launcher (which lingers ~30 s).
@@ -399,9 +258,9 @@ if [ -n "$qemu_b" ]; then
 else
     e2e_not_ok "$vm_b's QEMU did not come back after restart"
 fi
-e2e_diag "health and lifecycle checks took $(elapsed "$t_life")"
+e2e_diag "health and lifecycle checks took $(e2e_elapsed "$t_life")"
 else
-    e2e_skip "health, list/status, stop/start/restart of two VMs" "not yet run on Podman $version (E2E_LIFECYCLE=1 runs them)"
+    e2e_skip "health, list/status, stop/start/restart of two VMs" "not yet run on Podman $E2E_PODMAN_VERSION (E2E_LIFECYCLE=1 runs them)"
 fi
 command podman pod rm -f -t 0 "virt-launcher-$vm_b" >/dev/null 2>&1  # the first VM's stops are the tests
 
@@ -411,13 +270,13 @@ command podman pod rm -f -t 0 "virt-launcher-$vm_b" >/dev/null 2>&1  # the first
 # Where they are missing (the nested trixie rootfs has neither), skipped.
 pil=/usr/bin/python3
 if command -v gvnccapture >/dev/null && "$pil" -c 'import PIL' 2>/dev/null; then
-t_vnc=$(now_ms)
-out=$("$converter" screenshot --podman "$(command -v podman)" "$vm" "$E2E_TMP/screenshot.png" 2>&1)
+t_vnc=$(e2e_now_ms)
+out=$("$E2E_CONVERTER" screenshot --podman "$(command -v podman)" "$vm" "$E2E_TMP/screenshot.png" 2>&1)
 exited_ok "$?" "screenshot $vm writes a PNG" "$out"
 # E2E_SCREENSHOT_COPY=FILE keeps the PNG (the README's picture comes from here).
 [ -z "${E2E_SCREENSHOT_COPY:-}" ] || cp "$E2E_TMP/screenshot.png" "$E2E_SCREENSHOT_COPY"
 e2e_check "screenshot says the screen's size and the file ($out)" grep -Eq "^[0-9]+x[0-9]+ $E2E_TMP/screenshot.png\$" <<<"$out"
-"$converter" vnc --podman "$(command -v podman)" "$vm" >"$E2E_TMP/vnc.out" 2>"$E2E_TMP/vnc.err" &
+"$E2E_CONVERTER" vnc --podman "$(command -v podman)" "$vm" >"$E2E_TMP/vnc.out" 2>"$E2E_TMP/vnc.err" &
 relay=$!
 e2e_on_cleanup "kill $relay 2>/dev/null"
 for ((i = 0; i < 50; i++)); do [ -s "$E2E_TMP/vnc.out" ] && break; sleep 0.2; done
@@ -447,7 +306,7 @@ kill "$relay" 2>/dev/null
 wait "$relay"
 e2e_is "$?" 0 "vnc ends with status 0 on SIGTERM"
 e2e_contains "$(cat "$E2E_TMP/vnc.err")" "viewer 1 connected from 127.0.0.1" "vnc says on stderr that a viewer came ($(tr '\n' ' ' <"$E2E_TMP/vnc.err"))"
-e2e_diag "VNC checks took $(elapsed "$t_vnc")"
+e2e_diag "VNC checks took $(e2e_elapsed "$t_vnc")"
 else
     e2e_skip "screenshot and a real VNC client through vnc" "gvnccapture (gvncviewer) or Pillow (python3-pil) is not installed here"
 fi
@@ -457,16 +316,16 @@ fi
 # (its ACPI power-off handler writes it and syncs) keeps it.
 write_token() {  # write_token TOKEN
     local out
-    out=$(console "$vm" "write $1")
+    out=$(e2e_vm_console "$vm" "write $1")
     e2e_contains "$out" "KVPOD-WROTE $1" "the guest holds $1 in memory"
 }
 check_after() {  # check_after DESC BOOTS TOKEN
     local out
-    out=$(wait_ready "$vm")
+    out=$(e2e_vm_wait_ready "$vm")
     e2e_contains "$out" "KVPOD-READY" "$1: the guest booted again"
     case $out in *KVPOD-READY*) ;; *) e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)" ;; esac
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $2" "$1: the data disk kept the boot count"
-    e2e_is "$(guest_line "$out" TOKEN)" "KVPOD-TOKEN $3" "$1: the disk holds the token the guest saved at its last graceful stop ($3)"
+    e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $2" "$1: the data disk kept the boot count"
+    e2e_is "$(e2e_vm_guest_line "$out" TOKEN)" "KVPOD-TOKEN $3" "$1: the disk holds the token the guest saved at its last graceful stop ($3)"
 }
 
 write_token stop-start
@@ -484,26 +343,26 @@ check_after "pod stop, pod start" 2 stop-start
 # held in memory (the disk keeps what was written before: the earlier token).
 write_token replace
 console_capture_start "$vm" "$E2E_TMP/capture.txt"
-play "$pod_a" --replace
+e2e_vm_play "$pod_a" --replace
 exited_ok "$?" "podman kube play --replace replaces the Pod" "$(cat "$pod_a.play")"
 console_capture_stop
-if [ "$before_5_1" = 1 ]; then
-    check_after "kube play --replace (Podman $version kills the guest)" 3 stop-start
+if e2e_podman_before 5 1; then
+    check_after "kube play --replace (Podman $E2E_PODMAN_VERSION kills the guest)" 3 stop-start
 else
     e2e_contains "$(cat "$E2E_TMP/capture.txt")" "KVPOD-POWEROFF synced" "kube play --replace: the old guest powered off gracefully"
     check_after "kube play --replace" 3 replace
 fi
 
 write_token down-play
-if [ "$before_5_1" = 1 ]; then
+if e2e_podman_before 5 1; then
     podman kube down "$pod_a" >/dev/null
     last=stop-start
 else
     stop_gracefully "podman kube down" podman kube down "$pod_a"
     last=down-play
 fi
-run_setup "$pod_a.err"
-play "$pod_a"
+e2e_vm_run_setup "$pod_a.err"
+e2e_vm_play "$pod_a"
 exited_ok "$?" "podman kube play starts the VM again after kube down" "$(cat "$pod_a.play")"
 check_after "kube down, kube play" 4 "$last"
 
@@ -513,9 +372,9 @@ vm_c=$E2E_PREFIX-c
 command podman volume create "$vm_c-data" >/dev/null
 e2e_on_cleanup "command podman volume rm -f '$vm_c-data'"
 pod_c=$E2E_TMP/c.pod.yaml
-convert "$(vm_file "$vm_c" "token-$vm_c" "$vm_c-data")" "$pod_c" && run_setup "$pod_c.err"
-forget_pod "$pod_c" "$vm_c"
-play "$pod_c"
+e2e_vm_convert "$(vm_file "$vm_c" "token-$vm_c" "$vm_c-data")" "$pod_c" && e2e_vm_run_setup "$pod_c.err"
+e2e_vm_forget "$vm_c"
+e2e_vm_play "$pod_c"
 e2e_diag "kube play of the failing VM: exit $?"
 for ((i = 0; i < 60; i++)); do
     case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$vm_c-compute" 2>/dev/null) in
@@ -536,7 +395,7 @@ if [ "$policy" = always ]; then
     # (no backoff to ask kube play for). Not silent: the count and the reason.
     e2e_check "Podman restarts the failed VM (runStrategy Always; restarts $restarts1, then $restarts2)" \
         test "${restarts2:-0}" -gt "${restarts1:-0}"
-    e2e_skip "the failed VM is not restarted in a loop" "Podman $version restarts without backoff (restartPolicy Always)"
+    e2e_skip "the failed VM is not restarted in a loop" "Podman $E2E_PODMAN_VERSION restarts without backoff (restartPolicy Always)"
 else
     e2e_is "$restarts2" "$restarts1" "the failed VM is not restarted in a loop (restart policy '$policy', restarts: $restarts1)"
     e2e_lacks "$status" "Running" "podman pod ps does not show the failed VM as running ($status)"

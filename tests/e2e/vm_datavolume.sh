@@ -27,44 +27,13 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
-e2e_init vmdv
-converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
-[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
+t_start=$(e2e_now_ms)
 command -v qemu-img >/dev/null || e2e_skip_all "qemu-img is not installed"
 command -v python3 >/dev/null || e2e_skip_all "python3 is not installed (the HTTP source)"
-boot_timeout=${E2E_BOOT_TIMEOUT:-300}
-version=$(command podman version --format '{{.Client.Version}}')
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-t_start=$(now_ms)
-built() {  # built VAR WHAT SCRIPT [ARGS]: VAR = what a cached build prints; else skip or fail
-    local out s=0
-    out=$("$here/$3" "${@:4}") || s=$?
-    [ "$s" = 0 ] && { printf -v "$1" '%s' "$out"; return; }
-    [ "$s" = 77 ] && e2e_skip_all "no $2 (see $3's reason above)"
-    e2e_not_ok "$3 failed (exit $s)"
-    E2E_FINISHED=1
-    e2e_finish
-}
-built launcher "virt-launcher image" launcher/build.sh
-built guest "test guest" guest/build.sh
-built guest_disk "test guest disk" guest/build.sh --disk
-built importer "CDI importer image" cdi/build.sh
-e2e_diag "launcher $launcher, guest $guest, importer $importer ($(($(now_ms) - t_start)) ms)"
-
-root=$E2E_TMP/root
-e2e_mknod "$root" /dev/net/tun c 10 200 0666
-printf 'allowEmulation: true\n' >"$E2E_TMP/hook.yaml"
-e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-cat >"$CONTAINERS_CONF" <<EOC
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
-default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
-
-[engine]
-runtime = "runc"
-EOC
+e2e_vm_init vmdv
+e2e_vm_built guest_disk "test guest disk" guest/build.sh --disk
+e2e_vm_built importer "CDI importer image" cdi/build.sh
+e2e_diag "importer $importer ($(e2e_elapsed "$t_start") since the start)"
 
 # --- the HTTP server ------------------------------------------------------------
 # kube play puts Pods on podman-default-kube-network (made at its first play);
@@ -147,38 +116,16 @@ gets() { grep -c "^GET /$1 " "$server_log"; }
 
 # --- helpers ---------------------------------------------------------------------
 convert() {  # convert VMFILE OUT
-    "$converter" "$1" --launcher-image "$launcher" --importer-image "$importer" --podman-version "$version" >"$2" 2>"$2.err"
+    e2e_vm_convert "$1" "$2" --importer-image "$importer"
 }
-run_setup() {
-    local line
-    while IFS= read -r line; do
-        eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null || return 1
-    done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$1")
-}
-forget() {  # forget VM: its pod and volumes go at exit
-    e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$1' >/dev/null 2>&1; command podman volume ls -q | grep -E '^$1-' | xargs -r podman volume rm -f >/dev/null"
-}
-console() { printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1; }
 state() { command podman inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
-wait_ready() {
-    local out="" t0=$SECONDS
-    while [ $((SECONDS - t0)) -lt "$boot_timeout" ]; do
-        out=$(console "$1" status)
-        case $out in *KVPOD-READY*) break ;; esac
-        # An import that failed keeps the compute container from starting.
-        [ "$(state "virt-launcher-$1-compute")" != running ] && [ $((SECONDS - t0)) -gt 120 ] && break
-        sleep 3
-    done
-    printf '%s\n' "$out"
-}
-bootcount() { grep -a '^KVPOD-BOOTCOUNT' <<<"$1" | tail -n1 | tr -d '\r'; }
 volume_dir() { command podman volume inspect --format '{{.Mountpoint}}' "$1"; }
 import_log() { cat "$(volume_dir "$1")/.kubevirt-vm-to-pod-import.log" 2>&1; }
 count() { grep -c -- "$2" <<<"$1"; }
 
 # --- a failed import keeps nothing ------------------------------------------------
 bad=$E2E_PREFIX-bad
-forget "$bad"
+e2e_vm_forget "$bad"
 cat >"$E2E_TMP/bad.yaml" <<EOV
 apiVersion: kubevirt.io/v1
 kind: VirtualMachine
@@ -200,10 +147,10 @@ spec:
 EOV
 convert "$E2E_TMP/bad.yaml" "$E2E_TMP/bad.pod.yaml"
 e2e_is "$?" 0 "the converter turns a VM with an http DataVolume into a Pod"
-t=$(now_ms)
+t=$(e2e_now_ms)
 podman kube play "$E2E_TMP/bad.pod.yaml" >"$E2E_TMP/bad.play" 2>&1
 e2e_check "kube play fails when the import fails (the source answers 404)" test "$?" -ne 0
-e2e_diag "the failed import: $(($(now_ms) - t)) ms"
+e2e_diag "the failed import: $(e2e_elapsed "$t")"
 e2e_check "the server was asked for the missing file" grep -q '^GET /missing.qcow2 404' "$server_log"
 log=$(import_log "$bad-root")
 e2e_contains "$log" "the import failed" "the volume's import log says the import failed"
@@ -217,7 +164,7 @@ command podman pod rm -f -t 0 "virt-launcher-$bad" >/dev/null 2>&1
 
 # --- the VM with five DataVolumes ---------------------------------------------------
 vm=$E2E_PREFIX-dv
-forget "$vm"
+e2e_vm_forget "$vm"
 src=$E2E_PREFIX-src
 e2e_on_cleanup "command podman volume rm -f $src >/dev/null 2>&1"
 command podman volume create "$src" >/dev/null && cp "$E2E_TMP/src.img" "$(volume_dir "$src")/disk.img"
@@ -238,7 +185,7 @@ spec:
       storage: {resources: {requests: {storage: 16Mi}}}
   - metadata: {name: $vm-reg}
     spec:
-      source: {registry: {url: 'docker://$guest', pullMethod: node}}
+      source: {registry: {url: 'docker://$E2E_GUEST_IMAGE', pullMethod: node}}
       storage: {resources: {requests: {storage: 96Mi}}}
   - metadata: {name: $vm-copy}
     spec:
@@ -272,11 +219,11 @@ spec:
 EOV
 convert "$E2E_TMP/dv.yaml" "$E2E_TMP/dv.pod.yaml"
 e2e_is "$?" 0 "the converter turns a VM with http, blank, registry and pvc DataVolumes into a Pod"
-e2e_check "the printed setup commands run" run_setup "$E2E_TMP/dv.pod.yaml.err"
+e2e_check "the printed setup commands run" e2e_vm_run_setup "$E2E_TMP/dv.pod.yaml.err"
 
 # --- 1: the first start, interrupted halfway through slow's import -----------------
 echo slow.img >"$srv/stall"
-t=$(now_ms)
+t=$(e2e_now_ms)
 podman kube play "$E2E_TMP/dv.pod.yaml" >"$E2E_TMP/dv.play1" 2>&1 &
 play_pid=$!
 stalled=""
@@ -285,7 +232,7 @@ for ((i = 0; i < 600; i++)); do
     kill -0 "$play_pid" 2>/dev/null || break
     sleep 0.5
 done
-e2e_check "slow's import is halfway when the server stalls it (four imports before it took $(($(now_ms) - t)) ms)" \
+e2e_check "slow's import is halfway when the server stalls it (four imports before it took $(e2e_elapsed "$t"))" \
     test -n "$stalled"
 sdir=$(volume_dir "$vm-slow")
 e2e_contains "$(command podman logs "virt-launcher-$vm-import-slow" 2>&1)" "importing from $base/slow.img" \
@@ -311,13 +258,13 @@ root_gets=$(gets guest.qcow2)
 rm -f "$srv/stall"
 
 # --- 2: the next start imports slow again, and only slow; the guest boots --------
-t=$(now_ms)
+t=$(e2e_now_ms)
 podman kube play --replace "$E2E_TMP/dv.pod.yaml" >"$E2E_TMP/dv.play2" 2>&1
 e2e_is "$?" 0 "podman kube play --replace starts the VM again"
-out=$(wait_ready "$vm")
-e2e_diag "kube play --replace to KVPOD-READY, slow imported again: $(($(now_ms) - t)) ms"
+out=$(e2e_vm_wait_ready "$vm")
+e2e_diag "kube play --replace to KVPOD-READY, slow imported again: $(e2e_elapsed "$t")"
 e2e_contains "$out" "KVPOD-GUEST-BOOTED" "the guest boots from the http DataVolume"
-e2e_is "$(bootcount "$out")" "KVPOD-BOOTCOUNT 1" "the blank DataVolume is the guest's data disk"
+e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "the blank DataVolume is the guest's data disk"
 log=$(import_log "$vm-slow")
 e2e_contains "$log" "an earlier import was stopped before it finished: its partial disk.img" \
     "slow's log: the next start removed what the killed import left"
@@ -343,12 +290,12 @@ e2e_is "$(stat -c %s "$cdir/disk.img")" $((8 << 20)) "grown to the requested siz
 e2e_is "$(stat -c %s "$(volume_dir "$vm-data")/disk.img")" $((16 << 20)) "data: blank, the requested size (16Mi)"
 
 # --- 3: replaced again: nothing imported, the guest's data kept --------------------
-t=$(now_ms)
+t=$(e2e_now_ms)
 podman kube play --replace "$E2E_TMP/dv.pod.yaml" >"$E2E_TMP/dv.play3" 2>&1
 e2e_is "$?" 0 "podman kube play --replace replaces the running VM's Pod"
-out=$(wait_ready "$vm")
-e2e_diag "kube play --replace to KVPOD-READY, nothing imported: $(($(now_ms) - t)) ms"
-e2e_is "$(bootcount "$out")" "KVPOD-BOOTCOUNT 2" "the data disk kept what the guest wrote"
+out=$(e2e_vm_wait_ready "$vm")
+e2e_diag "kube play --replace to KVPOD-READY, nothing imported: $(e2e_elapsed "$t")"
+e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 2" "the data disk kept what the guest wrote"
 e2e_is "$(gets guest.qcow2)" "$root_gets" "nothing fetched from the server"
 for d in root data reg copy slow; do
     log=$(import_log "$vm-$d")
@@ -356,6 +303,6 @@ for d in root data reg copy slow; do
         "$d: not imported again (its log)"
 done
 command podman pod rm -f -t 0 "virt-launcher-$vm" >/dev/null 2>&1
-e2e_diag "vm_datavolume.sh: $(($(now_ms) - t_start)) ms in all"
+e2e_diag "vm_datavolume.sh: $(e2e_elapsed "$t_start") in all"
 
 e2e_finish

@@ -22,6 +22,7 @@ enum Option : int {
     kOptionPreferenceFile,
     kOptionSecretFile,
     kOptionConfigMapFile,
+    kOptionPodmanSecret,
     kOptionLauncherImage,
     kOptionImporterImage,
     kOptionNoPasst,
@@ -50,6 +51,7 @@ constexpr option kLongOptions[] = {
     {"preference-file", required_argument, nullptr, kOptionPreferenceFile},
     {"secret-file", required_argument, nullptr, kOptionSecretFile},
     {"configmap-file", required_argument, nullptr, kOptionConfigMapFile},
+    {"podman-secret", required_argument, nullptr, kOptionPodmanSecret},
     {"launcher-image", required_argument, nullptr, kOptionLauncherImage},
     {"importer-image", required_argument, nullptr, kOptionImporterImage},
     {"no-passt", no_argument, nullptr, kOptionNoPasst},
@@ -123,6 +125,7 @@ void apply_convert_option(const arguments::Argument& argument, CommandOptions& o
     case kOptionPreferenceFile: options.preference_file = value; break;
     case kOptionSecretFile: options.secret_files.push_back(value); break;
     case kOptionConfigMapFile: options.configmap_files.push_back(value); break;
+    case kOptionPodmanSecret: options.podman_secrets.push_back(value); break;
     case kOptionLauncherImage: options.convert.launcher_image = value; break;
     case kOptionImporterImage: options.convert.importer_image = value; break;
     case kOptionNoPasst: options.convert.passt = false; break;
@@ -346,6 +349,8 @@ std::string usage(const std::string& default_hook_config) {
            "                            such as fedora, are built in)\n"
            "  --secret-file FILE        Secrets the VM names (repeatable; or put them in the VM's file)\n"
            "  --configmap-file FILE     ConfigMaps the VM names (repeatable; or put them in the VM's file)\n"
+           "  --podman-secret NAME      the Secret NAME the VM names is already a Podman secret, in the form\n"
+           "                            kube play reads (what podman-secret writes); repeatable\n"
            "  --launcher-image IMAGE    virt-launcher image (default " + c.launcher_image + ")\n"
            "  --importer-image IMAGE    CDI's importer, which fills dataVolumeTemplates (default\n"
            "                            " + c.importer_image + ")\n"

@@ -48,6 +48,22 @@ std::vector<kubevirt::Json> place_objects(const kubevirt::Json& vmi, const kubev
             config_maps.push_back(kubevirt::config_map_for_podman(objects.config_maps.at(ref.name).doc));
             continue;
         }
+        if (!objects.secrets.count(ref.name)) {
+            // Measured: kube play reads a secret volume's Podman secret as a
+            // document (4.3: {data: {KEY: TEXT}}, values as they are; 5.x a
+            // Kubernetes Secret); one made from a plain file fails the play
+            // with a YAML error that quotes its first bytes.
+            warnings.push_back({"--podman-secret " + ref.name,
+                                "the Podman secret " + text::quoted(ref.name) + " is used as it is: podman kube play " +
+                                    (podman.at_least(4, 5) ? "reads it as a Kubernetes Secret (data base64, stringData text)"
+                                                           : "reads it as {\"data\": {KEY: TEXT}}, each value as it is") +
+                                    "; one made from a plain file (podman secret create NAME FILE) fails kube play "
+                                    "with a YAML error showing its first bytes: make it with kubevirt-vm-to-pod "
+                                    "podman-secret --podman-version " + podman.str() + " NAME FILE | podman secret "
+                                    "create NAME -; kube play writes its files into the Podman volume " +
+                                    text::quoted(ref.name) + ", which stays after kube down"});
+            continue;
+        }
         const auto& secret = objects.secrets.at(ref.name);
         rendered.setup.push_back({"Secret " + ref.name, kubevirt::podman_secret_setup(secret, podman)});
         warnings.push_back({secret.source, "podman kube play writes this Secret's files into the Podman volume " +
@@ -127,6 +143,12 @@ CommandOutput run_convert(const CommandOptions& options, std::FILE* stdin_stream
     read_objects(options.secret_files, "--secret-file");
     read_objects(options.configmap_files, "--configmap-file");
     kubevirt::VmInput input = kubevirt::select_input(main_docs, instancetypes, preferences, objects);
+    for (const auto& name : options.podman_secrets) {
+        if (auto it = input.objects.secrets.find(name); it != input.objects.secrets.end())
+            throw Error("names the Secret " + text::quoted(name) + ", which " + it->second.source + " gives too",
+                        "--podman-secret", "give it once: its document, or --podman-secret for Podman's own");
+        input.objects.podman_secrets.insert(name);
+    }
 
     CommandOutput out;
     bool is_vm = input.vm.contains("kind") && input.vm["kind"] == "VirtualMachine";

@@ -18,6 +18,7 @@ struct CommandOptions {
     std::string preference_file;
     std::vector<std::string> secret_files;     ///< --secret-file, each may hold several Secrets
     std::vector<std::string> configmap_files;  ///< --configmap-file
+    std::vector<std::string> podman_secrets;   ///< --podman-secret: Secrets Podman already holds
     kubevirt::ConvertOptions convert;
     std::string podman_version = "5.4";
     std::string output = "yaml";  ///< yaml or json

@@ -121,7 +121,7 @@ TEST_CASE("a Secret or ConfigMap the VM names but the user did not give: one err
     const std::string sp = "/spec/template/spec";
     const std::string secret_how =
         "add its Kubernetes document (apiVersion: v1, kind: Secret) to the VM's file after a --- line, or give it "
-        "with --secret-file FILE";
+        "with --secret-file FILE (or, for a Secret Podman already holds in kube play's form, --podman-secret NAME)";
     const std::vector<Case> cases = {
         {"{domain: {devices: {}}, volumes: [{name: c, configMap: {name: cm}}]}",
          "names the ConfigMap 'cm' (" + sp + "/volumes/0/configMap/name), which is not given; add its Kubernetes "
@@ -137,7 +137,8 @@ TEST_CASE("a Secret or ConfigMap the VM names but the user did not give: one err
          "names the Secret 'unattend' (" + sp + "/volumes/0/sysprep/secret/name), the ConfigMap 'cm' (" + sp +
              "/volumes/1/configMap/name), which are not given; add its Kubernetes document (apiVersion: v1, kind: "
              "Secret or ConfigMap) to the VM's file after a --- line, or give it with --secret-file FILE or "
-             "--configmap-file FILE"},
+             "--configmap-file FILE (or, for a Secret Podman already holds in kube play's form, --podman-secret "
+             "NAME)"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.template_spec);

@@ -181,6 +181,49 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
     }
 }
 
+TEST_CASE("a Secret Podman already holds (--podman-secret): no document, no setup line, a warning of the form kube play reads") {
+    REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
+    vm2pod::CommandOptions options;
+    options.input = "vm2pod/podman-secret-vm.yaml";
+    Outcome missing = run(options);
+    CHECK(missing.err ==
+          "kubevirt-vm-to-pod: error: vm2pod/podman-secret-vm.yaml: names the Secret 'app-secret' "
+          "(/spec/template/spec/volumes/1/secret/secretName), which is not given; add its Kubernetes document "
+          "(apiVersion: v1, kind: Secret) to the VM's file after a --- line, or give it with --secret-file FILE (or, "
+          "for a Secret Podman already holds in kube play's form, --podman-secret NAME)\n");
+    struct Case {
+        const char* podman;
+        const char* form;
+    };
+    for (const Case c : {Case{"4.3.1", "reads it as {\"data\": {KEY: TEXT}}, each value as it is"},
+                         Case{"5.4", "reads it as a Kubernetes Secret (data base64, stringData text)"}}) {
+        CAPTURE(c.podman);
+        options.podman_version = c.podman;
+        options.podman_secrets = {"app-secret"};
+        Outcome o = run(options);
+        REQUIRE(o.ok);
+        CHECK(o.out.find("podman secret create") == std::string::npos);
+        CHECK(o.err.find("before podman kube play, run: kubevirt-vm-to-pod podman-secret") == std::string::npos);
+        CHECK(o.err.find("kubevirt-vm-to-pod: warning: --podman-secret app-secret: the Podman secret 'app-secret' is "
+                         "used as it is: podman kube play " + std::string(c.form) +
+                         "; one made from a plain file (podman secret create NAME FILE) fails kube play with a YAML "
+                         "error showing its first bytes: make it with kubevirt-vm-to-pod podman-secret "
+                         "--podman-version " + std::string(c.podman).substr(0, 3) + " NAME FILE | podman secret create "
+                         "NAME -; kube play writes its files into the Podman volume 'app-secret', which stays after "
+                         "kube down\n") != std::string::npos);
+        Json pod = document::parse_yaml(o.out.substr(o.out.rfind("apiVersion: v1\nkind: Pod")), "pod");
+        CHECK(kvpod::testing::named(pod["spec"]["volumes"], "app-secret") ==
+              Json{{"name", "app-secret"}, {"secret", {{"secretName", "app-secret"}, {"optional", false}}}});
+    }
+    // Its document and --podman-secret both: which one is meant is unclear.
+    options.input = "vm2pod/cirros-secrets-vm.yaml";
+    options.podman_secrets = {"app-secret"};
+    CHECK(run(options).err ==
+          "kubevirt-vm-to-pod: error: --podman-secret: names the Secret 'app-secret', which "
+          "vm2pod/cirros-secrets-vm.yaml (document 5) gives too; give it once: its document, or --podman-secret for "
+          "Podman's own\n");
+}
+
 TEST_CASE("DataVolumes (tests/data/datavolumes): each source kind on Podman 5.4 and 4.3") {
     REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
     for (const char* podman : {"5.4", "4.3.1"}) {

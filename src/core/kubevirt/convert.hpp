@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct GivenObject {
 struct GivenObjects {
     std::map<std::string, GivenObject> secrets;
     std::map<std::string, GivenObject> config_maps;
+    /// Secrets already in Podman's secret store (--podman-secret), used as
+    /// they are: no document, no setup line.
+    std::set<std::string> podman_secrets;
 };
 
 /// What the user gave: the VM (or VMI) and, when it references them, the

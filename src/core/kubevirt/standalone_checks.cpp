@@ -212,7 +212,8 @@ void check_given_objects(const Json& vmi_spec, const ExpansionContext& ctx) {
     bool secret = false, config_map = false;
     for (const auto& ref : object_references(vmi_spec)) {
         const GivenObjects* given = ctx.objects;
-        const bool found = given && (ref.kind == "Secret" ? given->secrets.count(ref.name)
+        const bool found = given && (ref.kind == "Secret" ? given->secrets.count(ref.name) ||
+                                                                given->podman_secrets.count(ref.name)
                                                            : given->config_maps.count(ref.name));
         if (found) continue;
         missing.push_back("the " + ref.kind + " " + text::quoted(ref.name) + " (" + ctx.spec_pointer + ref.pointer + ")");
@@ -224,7 +225,8 @@ void check_given_objects(const Json& vmi_spec, const ExpansionContext& ctx) {
                       ") to the VM's file after a --- line, or give it with " +
                       (secret && config_map ? "--secret-file FILE or --configmap-file FILE"
                        : secret            ? "--secret-file FILE"
-                                           : "--configmap-file FILE");
+                                           : "--configmap-file FILE") +
+                      (secret ? " (or, for a Secret Podman already holds in kube play's form, --podman-secret NAME)" : "");
     throw Error("names " + text::join(missing, ", ") + ", which " + (missing.size() == 1 ? "is" : "are") +
                     " not given",
                 ctx.source, how);

@@ -8,10 +8,15 @@
 # (cloudInitNoCloud secretRef), an SSH public key from a Secret
 # (accessCredentials, noCloud propagation: virt-launcher writes it into the
 # NoCloud meta-data), a ConfigMap volume and a Secret volume as disks (the
-# guest lists the files of virt-launcher's ISOs). The Secrets reach Podman
+# guest lists the files of virt-launcher's ISOs), a downwardAPI volume (the
+# Pod's labels, annotations, name and namespace, which the converter writes
+# into a ConfigMap beside the Pod: kube play has no downwardAPI volume) as a
+# disk. The Secrets reach Podman
 # through the setup lines the converter prints (kubevirt-vm-to-pod
-# podman-secret | podman secret create), the ConfigMap as a document beside
-# the Pod. No secret value is in the Pod YAML, the converter's messages or the
+# podman-secret | podman secret create), but the disk's Secret, which the user
+# put into Podman beforehand (podman secret create NAME FILE, FILE in the form
+# this Podman's kube play reads) and names with --podman-secret; the ConfigMap
+# as a document beside the Pod. No secret value is in the Pod YAML, the converter's messages or the
 # Pod's configuration; a Secret the VM names but the user did not give is a
 # clear error and nothing on stdout.
 #
@@ -126,6 +131,11 @@ metadata:
 spec:
   runStrategy: Always
   template:
+    metadata:
+      labels:
+        a.kvpod.io/e2e: downward-$$
+      annotations:
+        a.kvpod.io/note: say "hi"
     spec:
       terminationGracePeriodSeconds: 0
       accessCredentials:
@@ -145,6 +155,8 @@ spec:
           - name: app-config
             disk: {bus: virtio}
           - name: app-secret
+            disk: {bus: virtio}
+          - name: podinfo
             disk: {bus: virtio}
           interfaces:
           - name: default
@@ -171,6 +183,17 @@ spec:
       - name: app-secret
         secret:
           secretName: $disk_secret
+      - name: podinfo
+        downwardAPI:
+          fields:
+          - path: labels
+            fieldRef: {fieldPath: metadata.labels}
+          - path: annotations
+            fieldRef: {fieldPath: metadata.annotations}
+          - path: podname
+            fieldRef: {fieldPath: metadata.name}
+          - path: e2e
+            fieldRef: {fieldPath: "metadata.labels['a.kvpod.io/e2e']"}
 ---
 apiVersion: v1
 kind: Secret
@@ -189,8 +212,8 @@ data:
   settings.conf: |
     kvpod-config-value=42
 YAML
-# The key and the disk's Secret in a file of their own (--secret-file), the
-# key base64 under data as kubectl writes it.
+# The key in a file of its own (--secret-file), base64 under data as kubectl
+# writes it.
 cat >"$E2E_TMP/secrets.yaml" <<YAML
 apiVersion: v1
 kind: Secret
@@ -198,14 +221,17 @@ metadata:
   name: $keys_secret
 data:
   key1: $(printf '%s' "$ssh_key" | base64 -w0)
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: $disk_secret
-stringData:
-  token: $token_word
 YAML
+# The disk's Secret already in Podman, made by the user in the form kube play
+# reads: before 4.5 {"data": {KEY: TEXT}} (values as they are), from 4.5 a
+# Kubernetes Secret.
+if before 4 5; then
+    printf '{"data": {"token": "%s"}}\n' "$token_word" >"$E2E_TMP/disk-secret"
+else
+    printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\nstringData:\n  token: %s\n' "$disk_secret" "$token_word" >"$E2E_TMP/disk-secret"
+fi
+e2e_check "the user puts the disk's Secret into Podman (podman secret create NAME FILE)" \
+    command podman secret create "$disk_secret" "$E2E_TMP/disk-secret"
 
 # --- a Secret the VM names but the user did not give -------------------------
 out=$("$converter" "$file" --launcher-image "$launcher" --podman-version "$version" 2>"$E2E_TMP/missing.err")
@@ -216,7 +242,7 @@ e2e_contains "$(cat "$E2E_TMP/missing.err")" "--secret-file FILE" "and says how 
 
 # --- convert, set up, play ---------------------------------------------------
 pod=$E2E_TMP/pod.yaml
-"$converter" "$file" --secret-file "$E2E_TMP/secrets.yaml" --launcher-image "$launcher" \
+"$converter" "$file" --secret-file "$E2E_TMP/secrets.yaml" --podman-secret "$disk_secret" --launcher-image "$launcher" \
     --podman-version "$version" >"$pod" 2>"$pod.err"
 status=$?
 e2e_is "$status" 0 "the converter turns the VM, its Secrets and its ConfigMap into a Pod"
@@ -259,7 +285,15 @@ e2e_contains "$userdata" "kvpod-word: $secret_word" "the guest's NoCloud user da
 metadata=$(sed -n '/^KVPOD-METADATA-BEGIN$/,/^KVPOD-METADATA-END$/p' <<<"$out")
 e2e_contains "$metadata" "$ssh_key" "the SSH key of the accessCredentials Secret is in the guest's NoCloud meta-data (public-keys)"
 e2e_contains "$out" " settings.conf kvpod-config-value=42" "the ConfigMap volume's file is readable in the guest (its disk)"
-e2e_contains "$out" " token $token_word" "the Secret volume's file is readable in the guest (its disk)"
+e2e_contains "$out" " token $token_word" "the Secret volume's file, from the existing Podman secret (--podman-secret), is readable in the guest (its disk)"
+# The downward API's files, as the kubelet writes them (one line shown each:
+# the first of the sorted labels and annotations is the VM's own).
+e2e_contains "$out" " labels a.kvpod.io/e2e=\"downward-$$\"" "the downwardAPI volume's labels file is readable in the guest, the Pod's labels in Kubernetes' format"
+e2e_contains "$out" " annotations a.kvpod.io/note=\"say \\\"hi\\\"\"" "and its annotations file, values quoted as Kubernetes quotes them"
+e2e_contains "$out" " podname virt-launcher-$vm" "and the Pod's name (metadata.name)"
+e2e_contains "$out" " e2e downward-$$" "and one label's value (metadata.labels['KEY'])"
+e2e_is "$(command podman pod inspect --format '{{index .Labels "a.kvpod.io/e2e"}}' "virt-launcher-$vm" 2>&1)" "downward-$$" \
+    "the Pod Podman runs carries the label the guest read"
 inspect=$(command podman pod inspect "virt-launcher-$vm" 2>&1; command podman inspect "virt-launcher-$vm-compute" 2>&1)
 for word in "$secret_word" "$token_word"; do
     e2e_lacks "$inspect" "$word" "no secret value in the Pod's or compute container's configuration (${word:0:18}...)"

@@ -15,6 +15,9 @@
 #   - the guest mounts the tag, prints the file the host wrote there and
 #     writes one that the host then reads, made by uid 107 (virtiofsd); the
 #     user made the directory 107's, as the converter's warning says.
+# A second boot (the first Pod removed) shares a ConfigMap as kvpodshare: the
+# guest reads its key's file through virtiofs and cannot write there (the
+# virtiofs container mounts it read-only, as the kubelet does).
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -183,4 +186,47 @@ e2e_contains "$(tr -d '\n' <<<"$xml" | grep -o "<filesystem type='mount'.*</file
     "<source socket='/var/run/kubevirt/virtiofs-containers/kvpodshare.sock'/>" \
     "virt-launcher's domain has the virtiofs device on virtiofsd's socket in the shared emptyDir"
 e2e_contains "$xml" "<target dir='kvpodshare'/>" "the domain's virtiofs tag is the filesystem's name"
+
+# --- a ConfigMap shared over virtiofs (second boot) ----------------------------
+t1=$(now_ms)
+command podman pod rm -f -t 0 "virt-launcher-$vm" >/dev/null 2>&1
+vmc=$E2E_PREFIX-c
+config_map=$vmc-config
+config_word=kvpod-config-$RANDOM$RANDOM
+e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vmc' >/dev/null 2>&1; command podman volume rm -f '$config_map' >/dev/null 2>&1; command podman volume ls -q | grep -E '^virt-launcher-$vmc-' | xargs -r podman volume rm -f >/dev/null"
+sed -e "s/^  name: $vm\$/  name: $vmc/" -e '/^      - name: kvpodshare$/,$d' "$file" >"$E2E_TMP/$vmc.yaml"
+cat >>"$E2E_TMP/$vmc.yaml" <<EOC
+      - name: kvpodshare
+        configMap:
+          name: $config_map
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: $config_map
+data:
+  settings.conf: |
+    KVPOD-CONFIG $config_word
+EOC
+"$converter" "$E2E_TMP/$vmc.yaml" --launcher-image "$launcher" --podman-version "$version" >"$pod.c" 2>"$pod.c.err"
+e2e_is "$?" 0 "the converter turns a VM sharing a ConfigMap over virtiofs into a Pod"
+while IFS= read -r line; do
+    eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null
+done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.c.err")
+podman kube play "$pod.c" >"$pod.c.play" 2>&1
+status=$?
+e2e_is "$status" 0 "podman kube play starts it (the ConfigMap beside the Pod)"
+[ "$status" = 0 ] || e2e_diag "$(cat "$pod.c.play")"
+out=""
+[ "$status" = 0 ] && out=$(wait_ready "$vmc")
+e2e_diag "second boot, pod removed to KVPOD-READY: $(elapsed "$t1")"
+[ -n "$(guest_line "$out" READY)" ] || e2e_diag "$(command podman logs --tail 20 "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)"
+e2e_is "$(guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=1" \
+    "the guest mounted the ConfigMap's virtiofs tag kvpodshare"
+e2e_is "$(guest_line "$out" "VIRTIOFS-FILE kvpodshare settings.conf")" \
+    "KVPOD-VIRTIOFS-FILE kvpodshare settings.conf KVPOD-CONFIG $config_word" "the guest read the ConfigMap's key file through virtiofs"
+e2e_is "$(guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare failed" \
+    "the guest cannot write into the ConfigMap (read-only, as KubeVirt shares it)"
+e2e_is "$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private/config-map/kvpodshare"}}{{.RW}}{{end}}{{end}}' "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)" \
+    false "virtiofsd sees the ConfigMap read-only at virt-launcher's config-map directory"
 e2e_finish

@@ -17,7 +17,10 @@
 #     user made the directory 107's, as the converter's warning says.
 # A second boot (the first Pod removed) shares a ConfigMap as kvpodshare: the
 # guest reads its key's file through virtiofs and cannot write there (the
-# virtiofs container mounts it read-only, as the kubelet does).
+# virtiofs container mounts it read-only, as the kubelet does). The same boot
+# shares a Secret as a second filesystem, which the guest does not mount (it
+# knows one tag): its virtiofsd sees the Secret's file read-only and QEMU has
+# the device.
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -187,18 +190,28 @@ e2e_contains "$(tr -d '\n' <<<"$xml" | grep -o "<filesystem type='mount'.*</file
     "virt-launcher's domain has the virtiofs device on virtiofsd's socket in the shared emptyDir"
 e2e_contains "$xml" "<target dir='kvpodshare'/>" "the domain's virtiofs tag is the filesystem's name"
 
-# --- a ConfigMap shared over virtiofs (second boot) ----------------------------
+# --- a ConfigMap and a Secret shared over virtiofs (second boot) ----------------
 t1=$(now_ms)
 command podman pod rm -f -t 0 "virt-launcher-$vm" >/dev/null 2>&1
 vmc=$E2E_PREFIX-c
 config_map=$vmc-config
+secret=$vmc-secret
 config_word=kvpod-config-$RANDOM$RANDOM
-e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vmc' >/dev/null 2>&1; command podman volume rm -f '$config_map' >/dev/null 2>&1; command podman volume ls -q | grep -E '^virt-launcher-$vmc-' | xargs -r podman volume rm -f >/dev/null"
-sed -e "s/^  name: $vm\$/  name: $vmc/" -e '/^      - name: kvpodshare$/,$d' "$file" >"$E2E_TMP/$vmc.yaml"
+secret_word=kvpod-secret-$RANDOM$RANDOM
+e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vmc' >/dev/null 2>&1; command podman secret rm '$secret' >/dev/null 2>&1; command podman volume ls -q | grep -E '^(virt-launcher-)?$vmc-' | xargs -r podman volume rm -f >/dev/null"
+# The Secret's setup line calls kubevirt-vm-to-pod by name, as a user's PATH has it.
+mkdir -p "$E2E_TMP/bin"
+ln -sf "$(cd "$(dirname "$converter")" && pwd)/$(basename "$converter")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
+export PATH=$E2E_TMP/bin:$PATH
+sed -e "s/^  name: $vm\$/  name: $vmc/" -e '/^      - name: kvpodshare$/,$d' \
+    -e 's/^\(          \)- name: kvpodshare$/&\n\1  virtiofs: {}\n\1- name: secretshare/' "$file" >"$E2E_TMP/$vmc.yaml"
 cat >>"$E2E_TMP/$vmc.yaml" <<EOC
       - name: kvpodshare
         configMap:
           name: $config_map
+      - name: secretshare
+        secret:
+          secretName: $secret
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -207,6 +220,13 @@ metadata:
 data:
   settings.conf: |
     KVPOD-CONFIG $config_word
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: $secret
+stringData:
+  token: $secret_word
 EOC
 "$converter" "$E2E_TMP/$vmc.yaml" --launcher-image "$launcher" --podman-version "$version" >"$pod.c" 2>"$pod.c.err"
 e2e_is "$?" 0 "the converter turns a VM sharing a ConfigMap over virtiofs into a Pod"
@@ -221,12 +241,21 @@ out=""
 [ "$status" = 0 ] && out=$(wait_ready "$vmc")
 e2e_diag "second boot, pod removed to KVPOD-READY: $(elapsed "$t1")"
 [ -n "$(guest_line "$out" READY)" ] || e2e_diag "$(command podman logs --tail 20 "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)"
-e2e_is "$(guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=1" \
-    "the guest mounted the ConfigMap's virtiofs tag kvpodshare"
+e2e_is "$(guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=2" \
+    "the guest mounted the ConfigMap's virtiofs tag kvpodshare (two virtio-fs devices: the Secret's too)"
 e2e_is "$(guest_line "$out" "VIRTIOFS-FILE kvpodshare settings.conf")" \
     "KVPOD-VIRTIOFS-FILE kvpodshare settings.conf KVPOD-CONFIG $config_word" "the guest read the ConfigMap's key file through virtiofs"
 e2e_is "$(guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare failed" \
     "the guest cannot write into the ConfigMap (read-only, as KubeVirt shares it)"
 e2e_is "$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private/config-map/kvpodshare"}}{{.RW}}{{end}}{{end}}' "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)" \
     false "virtiofsd sees the ConfigMap read-only at virt-launcher's config-map directory"
+vfs_secret=virt-launcher-$vmc-virtiofs-secretshare
+e2e_is "$(command podman exec "$vfs_secret" cat /var/run/kubevirt-private/secret/secretshare/token 2>&1)" "$secret_word" \
+    "the Secret's virtiofsd (uid 107) reads the Secret's file at virt-launcher's secret directory"
+e2e_is "$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private/secret/secretshare"}}{{.RW}}{{end}}{{end}}' "$vfs_secret" 2>&1)" \
+    false "and sees it read-only"
+xml=$(command podman exec "virt-launcher-$vmc-compute" virsh dumpxml "default_$vmc" 2>&1)
+e2e_contains "$(tr -d '\n' <<<"$xml" | sed 's/> *</></g')" \
+    "<source socket='/var/run/kubevirt/virtiofs-containers/secretshare.sock'/><target dir='secretshare'/>" \
+    "the domain has the Secret's virtiofs device on its virtiofsd's socket"
 e2e_finish

@@ -79,8 +79,8 @@
 #                        - the converter ($E2E_CONVERTER, default the build
 #                          tree's) and this Podman's version
 #                          ($E2E_PODMAN_VERSION, e.g. 4.3.1);
-#                        - nested (podman5/run.sh), the images the host lends
-#                          as tarballs (E2E_{LAUNCHER,GUEST}_TAR) imported;
+#                        - nested, the images the host lends imported
+#                          (e2e_vm_import_lent_images);
 #                        - $E2E_LAUNCHER_IMAGE (launcher/build.sh, cached) and
 #                          $E2E_GUEST_IMAGE (guest/build.sh, cached; or as
 #                          given);
@@ -89,6 +89,12 @@
 #                        - the hook installed (e2e_vm_install_hook $E2E_TMP);
 #                        - $CONTAINERS_CONF rewritten for VMs
 #                          (e2e_vm_write_containers_conf).
+#   e2e_vm_import_lent_images
+#                        Nested (podman5/run.sh, systemd containers), the host
+#                        lends its launcher and guest images as tarballs:
+#                        imports $E2E_LAUNCHER_TAR (with its .changes) as
+#                        $E2E_LAUNCHER_IMAGE and $E2E_GUEST_TAR as
+#                        $E2E_GUEST_IMAGE, each where set and not there yet.
 #   e2e_vm_built VAR WHAT SCRIPT [ARG...]
 #                        Runs the cached build SCRIPT (a path under tests/e2e)
 #                        and sets VAR to what it prints; its exit 77 skips the
@@ -373,17 +379,8 @@ EOF
     for line in "$@"; do printf '%s\n' "$line" >>"$file"; done
 }
 
-e2e_vm_init() {
-    e2e_init "$1"
-    E2E_CONVERTER=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
-    [ -x "$E2E_CONVERTER" ] || e2e_skip_all "no converter at $E2E_CONVERTER (build first)"
-    E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
-    E2E_PODMAN_VERSION=$(command podman version --format '{{.Client.Version}}')
-
-    local t0 changes=()
-    t0=$(e2e_now_ms)
-    # Nested (podman5/run.sh), the images come as tarballs the host built:
-    # E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
+e2e_vm_import_lent_images() {
+    local changes=()
     if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
         mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
         command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
@@ -392,6 +389,18 @@ e2e_vm_init() {
     if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
         command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
     fi
+}
+
+e2e_vm_init() {
+    e2e_init "$1"
+    E2E_CONVERTER=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
+    [ -x "$E2E_CONVERTER" ] || e2e_skip_all "no converter at $E2E_CONVERTER (build first)"
+    E2E_BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
+    E2E_PODMAN_VERSION=$(command podman version --format '{{.Client.Version}}')
+
+    local t0
+    t0=$(e2e_now_ms)
+    e2e_vm_import_lent_images
     # launcher/build.sh prints E2E_LAUNCHER_IMAGE itself when it is set.
     e2e_vm_built E2E_LAUNCHER_IMAGE "virt-launcher image" launcher/build.sh
     [ -n "${E2E_GUEST_IMAGE:-}" ] || e2e_vm_built E2E_GUEST_IMAGE "test guest" guest/build.sh

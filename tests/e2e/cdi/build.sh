@@ -100,130 +100,21 @@ tarball=$cache/cdi-importer-$VERSION-$key.tar
 image=localhost/kvpod-cdi-importer:$VERSION-$key
 gocache=$cache/cdi-importer-gocache
 
-# shellcheck source=../podman5/debian_mirror.sh
-. "$here/../podman5/debian_mirror.sh"
+# shellcheck source=../debian/upstream_image.sh
+. "$here/../debian/upstream_image.sh"
 
-built() { [ -s "$tarball" ] && [ -s "$tarball.changes" ] && [ -s "$tarball.packages" ]; }
-
-done_if_ready() {
-    if [ "$mode" = tarball ] && built; then
-        echo "$tarball"
-        exit 0
-    fi
-    if [ "$mode" = image ] && podman image exists "$image"; then
-        echo "$image"
-        exit 0
-    fi
+build_binaries() {
+    # upstream: go_binary in cmd/cdi-importer (cgo: go-sqlite3) and
+    # tools/cdi-containerimage-server (pure = "on").
+    go_build_in "$1" '
+        CGO_ENABLED=1 nice -n 10 go build -p 2 -trimpath -tags libsqlite3 -ldflags="-s -w" -o /out/ \
+            ./cmd/cdi-importer &&
+        CGO_ENABLED=0 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
+            ./tools/cdi-containerimage-server'
 }
 
-done_if_ready
-mkdir -p "$cache"
-exec {lock}>"$cache/.cdi-importer.lock"
-flock "$lock"
-done_if_ready
-
-# in_root ROOT COMMAND...: COMMAND chrooted in ROOT with /proc, in a mount
-# namespace of its own; $bind, if set, is bind-mounted on ROOT/gocache.
-in_root() {
-    local root=$1
-    shift
-    # shellcheck disable=SC2016  # expanded by the inner sh
-    unshare --mount --propagation private -- /bin/sh -c '
-        root=$1 bind=$2; shift 2
-        mount -t proc proc "$root/proc" || exit
-        if [ -n "$bind" ]; then mkdir -p "$root/gocache" && mount --bind "$bind" "$root/gocache" || exit; fi
-        exec chroot "$root" /usr/bin/env -i LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive \
-            PATH=/usr/lib/go-1.24/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' sh "$root" "${bind:-}" "$@"
-}
-
-apt_install() {
-    local root=$1 log=$2
-    shift 2
-    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-    chmod 755 "$root/usr/sbin/policy-rc.d"
-    if ! in_root "$root" apt-get update -q >"$log" 2>&1 ||
-        ! in_root "$root" apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1; then
-        tail -n 30 "$log" >&2
-        return 1
-    fi
-    rm -f "$root/usr/sbin/policy-rc.d"
-}
-
-need_build=1
-built && need_build=0
-if [ "$need_build" = 1 ]; then
-    for tool in debootstrap unshare; do
-        command -v "$tool" >/dev/null || { echo "$me: $tool is not installed" >&2; exit 77; }
-    done
-fi
-
-work=
-cleanup() {
-    [ -n "$work" ] || return 0
-    awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l || true
-    if awk -v w="$work/" 'index($2, w) == 1 { f = 1 } END { exit !f }' /proc/mounts; then
-        echo "$me: $work is still mounted on; left it" >&2
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-now() { date +%s; }
-phase() { echo "$me: $1 took $(($(now) - $2)) s" >&2; }
-
-if [ "$need_build" = 1 ]; then
-    mirror=$(debian_mirror)
-    work=$(mktemp -d "$cache/cdi-importer-build.XXXXXX")
-    start=$(now)
-    echo "$me: building $image from $(basename "$source") (debootstrap $SUITE from $mirror; about 6 minutes)" >&2
-
-    t=$(now)
-    if ! unshare --mount --propagation private -- \
-        debootstrap --variant=minbase "$SUITE" "$work/base" "$mirror" >"$work/debootstrap.log" 2>&1; then
-        tail -n 30 "$work/debootstrap.log" >&2
-        exit 1
-    fi
-    phase "debootstrap (minbase)" "$t"
-
-    if [ ! -s "$bindir/cdi-importer" ]; then
-        builder=$work/builder
-        t=$(now)
-        cp -a "$work/base" "$builder"
-        # shellcheck disable=SC2086  # a list of names
-        apt_install "$builder" "$work/apt-build.log" $BUILD_PACKAGES
-        phase "apt-get (build packages)" "$t"
-
-        t=$(now)
-        mkdir -p "$builder/src" "$builder/out" "$gocache"
-        tar -C "$builder/src" --strip-components=1 -xJf "$source"
-        # upstream: go_binary in cmd/cdi-importer (cgo: go-sqlite3) and
-        # tools/cdi-containerimage-server (pure = "on").
-        if ! bind=$gocache in_root "$builder" /bin/sh -c '
-            cd /src &&
-            export GOCACHE=/gocache GOPATH=/tmp/go GOFLAGS=-mod=vendor GOTOOLCHAIN=local &&
-            CGO_ENABLED=1 nice -n 10 go build -p 2 -trimpath -tags libsqlite3 -ldflags="-s -w" -o /out/ \
-                ./cmd/cdi-importer &&
-            CGO_ENABLED=0 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
-                ./tools/cdi-containerimage-server' \
-            >"$work/go-build.log" 2>&1; then
-            tail -n 40 "$work/go-build.log" >&2
-            exit 1
-        fi
-        rm -rf "$bindir.new"
-        mv "$builder/out" "$bindir.new"
-        mv "$bindir.new" "$bindir"
-        find "$cache" -maxdepth 1 -name "cdi-importer-$VERSION-bin-*" ! -name "$(basename "$bindir")" -exec rm -rf {} +
-        rm -rf "$builder"
-        phase "go build (binaries $(du -sm "$bindir" | cut -f1) MiB, Go cache $(du -sm "$gocache" | cut -f1) MiB)" "$t"
-    fi
-
-    root=$work/base
-    t=$(now)
-    # shellcheck disable=SC2086  # a list of names
-    apt_install "$root" "$work/apt-image.log" $IMAGE_PACKAGES
-    phase "apt-get (image packages)" "$t"
-
-    t=$(now)
+lay_out_image() {
+    local root=$1 plugins f
     # The http source runs nbdkit's curl plugin (pkg/image/nbdkit.go).
     plugins=$root/usr/lib/x86_64-linux-gnu/nbdkit/plugins
     [ -e "$plugins/nbdkit-curl-plugin.so" ] || { echo "$me: nbdkit has no curl plugin in $plugins" >&2; exit 1; }
@@ -231,43 +122,7 @@ if [ "$need_build" = 1 ]; then
         install -m 0755 "$bindir/$f" "$root/usr/bin/$f"
     done
     in_root "$root" useradd -r -u 1001 -M -d / -s /sbin/nologin importer
-    # shellcheck disable=SC2016  # dpkg-query's format
-    in_root "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$work/packages"
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
-        "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/info "$root"/usr/share/locale \
-        "$root"/var/log/apt "$root"/var/log/dpkg.log "$root"/var/log/alternatives.log "$root"/var/cache/debconf/*-old \
-        "$root"/debootstrap
-    : >"$root/etc/resolv.conf"
-    echo localhost >"$root/etc/hostname"
-    phase "image layout ($(du -sm "$root" | cut -f1) MiB tree)" "$t"
+}
 
-    t=$(now)
-    tar -C "$root" --numeric-owner -cf "$work/root.tar" .
-    printf '%s\n' "${IMPORT_CHANGES[@]}" >"$work/changes"
-    mv "$work/packages" "$tarball.packages"
-    mv "$work/changes" "$tarball.changes"
-    mv "$work/root.tar" "$tarball"
-    find "$cache" -maxdepth 1 -name "cdi-importer-$VERSION-*.tar*" ! -name "$(basename "$tarball")*" -delete
-    phase "tar ($(du -m "$tarball" | cut -f1) MiB)" "$t"
-    echo "$me: built in $(($(now) - start)) s" >&2
-fi
-
-if [ "$mode" = tarball ]; then
-    echo "$tarball"
-    exit 0
-fi
-
-t=$(now)
-import_args=()
-for change in "${IMPORT_CHANGES[@]}"; do
-    import_args+=(--change "$change")
-done
-if ! podman import "${import_args[@]}" "$tarball" "$image" >"$cache/.cdi-importer-import.log" 2>&1; then
-    cat "$cache/.cdi-importer-import.log" >&2
-    exit 1
-fi
-rm -f "$cache/.cdi-importer-import.log"
-phase "podman import" "$t"
-podman images --format '{{.Repository}}:{{.Tag}}' --filter reference=localhost/kvpod-cdi-importer |
-    grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
-echo "$image"
+tar_options=()
+upstream_image_build cdi-importer cdi-importer 6

@@ -112,143 +112,26 @@ tarball=$cache/virt-launcher-$VERSION-$key.tar
 image=localhost/kvpod-virt-launcher:$VERSION-$key
 gocache=$cache/virt-launcher-gocache
 
-# shellcheck source=../podman5/debian_mirror.sh
-. "$here/../podman5/debian_mirror.sh"
+# shellcheck source=../debian/upstream_image.sh
+. "$here/../debian/upstream_image.sh"
 
-built() { [ -s "$tarball" ] && [ -s "$tarball.changes" ] && [ -s "$tarball.packages" ]; }
-
-done_if_ready() {
-    if [ "$mode" = tarball ] && built; then
-        echo "$tarball"
-        exit 0
-    fi
-    if [ "$mode" = image ] && podman image exists "$image"; then
-        echo "$image"
-        exit 0
-    fi
+build_binaries() {
+    local builder=$1
+    # upstream: go_binary in each cmd/*/BUILD.bazel (libvirt-hook-client
+    # static = "on"); container-disk a cc_binary, linkopts -static.
+    go_build_in "$builder" '
+        CGO_ENABLED=1 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
+            ./cmd/virt-launcher ./cmd/virt-launcher-monitor ./cmd/virt-tail ./cmd/virt-probe ./cmd/virt-freezer &&
+        CGO_ENABLED=0 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
+            ./cmd/virt-launcher/libvirt-hook-client &&
+        nice -n 10 gcc -O2 -static -s -o /out/container-disk cmd/container-disk-v2alpha/main.c'
+    cp "$builder/src/cmd/virt-launcher/node-labeller/node-labeller.sh" "$builder/out/"
+    mkdir -p "$builder/out/etc"
+    cp "$builder/src/cmd/virt-launcher/"{qemu.conf,virtqemud.conf,nsswitch.conf,qemu} "$builder/out/etc/"
 }
 
-done_if_ready
-mkdir -p "$cache"
-exec {lock}>"$cache/.launcher.lock"
-flock "$lock"
-done_if_ready  # made while we waited
-
-# in_root ROOT COMMAND...: runs COMMAND chrooted in ROOT with /proc mounted, in
-# a mount namespace of its own (its mounts die with it, even when killed).
-# $bind, if set, is bind-mounted on ROOT/gocache first.
-in_root() {
-    local root=$1
-    shift
-    # shellcheck disable=SC2016  # expanded by the inner sh
-    unshare --mount --propagation private -- /bin/sh -c '
-        root=$1 bind=$2; shift 2
-        mount -t proc proc "$root/proc" || exit
-        if [ -n "$bind" ]; then mkdir -p "$root/gocache" && mount --bind "$bind" "$root/gocache" || exit; fi
-        exec chroot "$root" /usr/bin/env -i LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive \
-            PATH=/usr/lib/go-1.24/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' sh "$root" "${bind:-}" "$@"
-}
-
-# apt_install ROOT LOG PACKAGE...: apt-get install in ROOT, services kept from
-# starting.
-apt_install() {
-    local root=$1 log=$2
-    shift 2
-    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-    chmod 755 "$root/usr/sbin/policy-rc.d"
-    if ! in_root "$root" apt-get update -q >"$log" 2>&1 ||
-        ! in_root "$root" apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1; then
-        tail -n 30 "$log" >&2
-        return 1
-    fi
-    rm -f "$root/usr/sbin/policy-rc.d"
-}
-
-need_build=1
-built && need_build=0
-if [ "$need_build" = 1 ]; then
-    for tool in debootstrap unshare; do
-        command -v "$tool" >/dev/null || { echo "$me: $tool is not installed" >&2; exit 77; }
-    done
-fi
-
-work=
-cleanup() {
-    [ -n "$work" ] || return 0
-    # Every mount (debootstrap's, in_root's) is made in a namespace that dies
-    # with its process; this is only a safeguard before rm -rf.
-    awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l || true
-    if awk -v w="$work/" 'index($2, w) == 1 { f = 1 } END { exit !f }' /proc/mounts; then
-        echo "$me: $work is still mounted on; left it" >&2
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-now() { date +%s; }
-phase() {  # phase NAME START: "NAME took N s" on stderr
-    echo "$me: $1 took $(($(now) - $2)) s" >&2
-}
-
-if [ "$need_build" = 1 ]; then
-    command -v setcap >/dev/null || echo "$me: setcap is not installed: virt-launcher-monitor gets no cap_net_bind_service" >&2
-    mirror=$(debian_mirror)
-    work=$(mktemp -d "$cache/launcher-build.XXXXXX")
-    start=$(now)
-    echo "$me: building $image from $(basename "$source") (debootstrap $SUITE from $mirror; about 10 minutes)" >&2
-
-    t=$(now)
-    if ! unshare --mount --propagation private -- \
-        debootstrap --variant=minbase "$SUITE" "$work/base" "$mirror" >"$work/debootstrap.log" 2>&1; then
-        tail -n 30 "$work/debootstrap.log" >&2
-        tail -n 30 "$work/base/debootstrap/debootstrap.log" >&2 2>/dev/null
-        exit 1
-    fi
-    phase "debootstrap (minbase)" "$t"
-
-    if [ ! -s "$bindir/virt-launcher" ]; then
-        builder=$work/builder
-        t=$(now)
-        cp -a "$work/base" "$builder"
-        # shellcheck disable=SC2086  # a list of names
-        apt_install "$builder" "$work/apt-build.log" $BUILD_PACKAGES
-        phase "apt-get (build packages)" "$t"
-
-        t=$(now)
-        mkdir -p "$builder/src" "$builder/out" "$gocache"
-        tar -C "$builder/src" --strip-components=1 -xJf "$source"
-        # upstream: go_binary in each cmd/*/BUILD.bazel (libvirt-hook-client
-        # static = "on"); container-disk a cc_binary, linkopts -static.
-        if ! bind=$gocache in_root "$builder" /bin/sh -c '
-            cd /src &&
-            export GOCACHE=/gocache GOPATH=/tmp/go GOFLAGS=-mod=vendor GOTOOLCHAIN=local &&
-            CGO_ENABLED=1 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
-                ./cmd/virt-launcher ./cmd/virt-launcher-monitor ./cmd/virt-tail ./cmd/virt-probe ./cmd/virt-freezer &&
-            CGO_ENABLED=0 nice -n 10 go build -p 2 -trimpath -ldflags="-s -w" -o /out/ \
-                ./cmd/virt-launcher/libvirt-hook-client &&
-            nice -n 10 gcc -O2 -static -s -o /out/container-disk cmd/container-disk-v2alpha/main.c' \
-            >"$work/go-build.log" 2>&1; then
-            tail -n 40 "$work/go-build.log" >&2
-            exit 1
-        fi
-        cp "$builder/src/cmd/virt-launcher/node-labeller/node-labeller.sh" "$builder/out/"
-        mkdir -p "$builder/out/etc"
-        cp "$builder/src/cmd/virt-launcher/"{qemu.conf,virtqemud.conf,nsswitch.conf,qemu} "$builder/out/etc/"
-        rm -rf "$bindir.new"
-        mv "$builder/out" "$bindir.new"
-        mv "$bindir.new" "$bindir"
-        find "$cache" -maxdepth 1 -name "virt-launcher-$VERSION-bin-*" ! -name "$(basename "$bindir")" -exec rm -rf {} +
-        rm -rf "$builder"
-        phase "go build (binaries $(du -sm "$bindir" | cut -f1) MiB, Go cache $(du -sm "$gocache" | cut -f1) MiB)" "$t"
-    fi
-
-    root=$work/base
-    t=$(now)
-    # shellcheck disable=SC2086  # a list of names
-    apt_install "$root" "$work/apt-image.log" $IMAGE_PACKAGES
-    phase "apt-get (image packages)" "$t"
-
-    t=$(now)
+lay_out_image() {
+    local root=$1 f pair
     # cmd/virt-launcher/BUILD.bazel's layout: the binaries in /usr/bin ...
     for f in virt-launcher virt-launcher-monitor virt-tail virt-probe virt-freezer container-disk \
         libvirt-hook-client node-labeller.sh; do
@@ -259,6 +142,8 @@ if [ "$need_build" = 1 ]; then
     if command -v setcap >/dev/null; then
         setcap cap_net_bind_service=+ep "$root/usr/bin/virt-launcher-monitor"
         setcap cap_net_bind_service=+ep "$root/usr/bin/qemu-system-x86_64"
+    else
+        echo "$me: setcap is not installed: virt-launcher-monitor gets no cap_net_bind_service" >&2
     fi
     # ... libvirt's configuration (Debian's qemu.conf is mode 0600: virt-launcher
     # running as qemu panics on it) and the migration hook owned by qemu ...
@@ -307,47 +192,8 @@ EOF
         [ -e "$root/usr/share/OVMF/${pair#*:}" ] || { echo "$me: ovmf has no ${pair#*:}" >&2; exit 1; }
         ln -sfn "${pair#*:}" "$root/usr/share/OVMF/${pair%%:*}"
     done
-    # shellcheck disable=SC2016  # dpkg-query's format
-    in_root "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$work/packages"
-    # What the image does not use: downloaded packages, lists, docs,
-    # translations, logs; the build machine's name and resolver.
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
-        "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/info "$root"/usr/share/locale \
-        "$root"/var/log/apt "$root"/var/log/dpkg.log "$root"/var/log/alternatives.log "$root"/var/cache/debconf/*-old \
-        "$root"/debootstrap
-    : >"$root/etc/resolv.conf"
-    echo localhost >"$root/etc/hostname"
-    phase "image layout ($(du -sm "$root" | cut -f1) MiB tree)" "$t"
+}
 
-    t=$(now)
-    tar -C "$root" --numeric-owner --xattrs --xattrs-include='security.capability' -cf "$work/root.tar" .
-    printf '%s\n' "${IMPORT_CHANGES[@]}" >"$work/changes"
-    mv "$work/packages" "$tarball.packages"
-    mv "$work/changes" "$tarball.changes"
-    mv "$work/root.tar" "$tarball"
-    # Older builds of this script's image are stale now.
-    find "$cache" -maxdepth 1 -name "virt-launcher-$VERSION-*.tar*" ! -name "$(basename "$tarball")*" -delete
-    phase "tar ($(du -m "$tarball" | cut -f1) MiB)" "$t"
-    echo "$me: built in $(($(now) - start)) s" >&2
-fi
-
-if [ "$mode" = tarball ]; then
-    echo "$tarball"
-    exit 0
-fi
-
-t=$(now)
-import_args=()
-for change in "${IMPORT_CHANGES[@]}"; do
-    import_args+=(--change "$change")
-done
-if ! podman import "${import_args[@]}" "$tarball" "$image" >"$cache/.launcher-import.log" 2>&1; then
-    cat "$cache/.launcher-import.log" >&2
-    exit 1
-fi
-rm -f "$cache/.launcher-import.log"
-phase "podman import" "$t"
-# This script's images of other keys are stale (one in use stays).
-podman images --format '{{.Repository}}:{{.Tag}}' --filter reference=localhost/kvpod-virt-launcher |
-    grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
-echo "$image"
+# virt-launcher-monitor's and QEMU's file capabilities.
+tar_options=(--xattrs --xattrs-include='security.capability')
+upstream_image_build virt-launcher launcher 10

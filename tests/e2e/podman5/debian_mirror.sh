@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # debian_mirror: prints the Debian mirror that debootstrap should use, for
-# podman5/rootfs.sh and launcher/build.sh (sourced by both): $E2E_DEBIAN_MIRROR,
+# the rootfs and image builds (sourced by debian/rootfs_cache.sh and
+# debian/upstream_image.sh): $E2E_DEBIAN_MIRROR,
 # else this machine's main archive from /etc/apt/sources.list*, else
 # http://deb.debian.org/debian.
 debian_mirror() {

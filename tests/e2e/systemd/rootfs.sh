@@ -12,7 +12,7 @@
 # SUITE-systemd-<key>.tar, the key a hash of the suite, its package list and
 # FORMAT below (podman5/rootfs.sh's trixie tree, which has no systemd, keeps
 # its own key); next to it, .libs lists the shared libraries it has.
-# Parallel callers wait on a lock for the one that builds.
+# Parallel callers wait on a lock for the one that builds (debian/rootfs_cache.sh).
 #
 # Environment: E2E_CACHE_DIR, E2E_DEBIAN_MIRROR (see podman5/debian_mirror.sh).
 set -euo pipefail
@@ -38,62 +38,28 @@ cache=${E2E_CACHE_DIR:-/var/tmp/kvpod-e2e-cache}
 key=$(echo "systemd $SUITE $PACKAGES $FORMAT" | sha256sum | cut -c1-12)
 tarball=$cache/$SUITE-systemd-$key.tar
 
-# shellcheck source=../podman5/debian_mirror.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../podman5/debian_mirror.sh"
+# shellcheck source=../debian/rootfs_cache.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../debian/rootfs_cache.sh"
 
-if [ -s "$tarball" ] && [ -s "$tarball.libs" ]; then
-    echo "$tarball"
-    exit 0
-fi
-
-mkdir -p "$cache"
-exec {lock}>"$cache/.systemd-$SUITE.lock"
-flock "$lock"
-if [ -s "$tarball" ] && [ -s "$tarball.libs" ]; then  # built while we waited
-    echo "$tarball"
-    exit 0
-fi
-
-command -v debootstrap >/dev/null || { echo "rootfs.sh: debootstrap is not installed" >&2; exit 77; }
-mirror=$(debian_mirror)
-work=$(mktemp -d "$cache/build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-root=$work/root
-start=$(date +%s)
-echo "rootfs.sh: debootstrap $SUITE with systemd from $mirror (this takes a few minutes)" >&2
-if ! nice -n 10 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" \
-    >"$work/debootstrap.log" 2>&1; then
-    tail -n 30 "$work/debootstrap.log" >&2
-    tail -n 30 "$root/debootstrap/debootstrap.log" >&2 2>/dev/null
-    exit 1
-fi
-bootstrapped=$(date +%s)
-
-# Podman's storage is a directory of the host that vm_systemd.sh mounts at
-# /var/lib/containers, so overlay works (not on the container's overlay).
-cat >"$root/etc/containers/storage.conf" <<'EOF'
+customise_tree() {
+    local root=$1 unit
+    # Podman's storage is a directory of the host that vm_systemd.sh mounts at
+    # /var/lib/containers, so overlay works (not on the container's overlay).
+    cat >"$root/etc/containers/storage.conf" <<'EOF'
 [storage]
 driver = "overlay"
 runroot = "/run/containers/storage"
 graphroot = "/var/lib/containers/storage"
 EOF
-# A container has no consoles, udev or time to sync: what would only fail or
-# wait at boot is masked.
-for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
-    systemd-timesyncd.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-    e2scrub_all.timer fstrim.timer; do
-    ln -sf /dev/null "$root/etc/systemd/system/$unit"
-done
-# network-online.target (the units want it) is reached without a network manager.
-: >"$root/etc/machine-id"
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
-    "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/info "$root"/usr/share/locale
-find "$root/usr/lib" "$root/lib" -name 'lib*.so*' -printf '%f\n' 2>/dev/null | sort -u >"$work/libs"
-tar -C "$root" --numeric-owner -cf "$work/root.tar" .
-mv "$work/libs" "$tarball.libs"
-mv "$work/root.tar" "$tarball"
-# Older builds of this suite's tree are stale now.
-find "$cache" -maxdepth 1 -name "$SUITE-systemd-*.tar*" ! -name "$(basename "$tarball")*" -delete
-echo "rootfs.sh: debootstrap took $((bootstrapped - start)) s, total $(($(date +%s) - start)) s," \
-    "tarball $(du -m "$tarball" | cut -f1) MiB" >&2
-echo "$tarball"
+    # A container has no consoles, udev or time to sync: what would only fail or
+    # wait at boot is masked.
+    for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
+        systemd-timesyncd.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
+        e2scrub_all.timer fstrim.timer; do
+        ln -sf /dev/null "$root/etc/systemd/system/$unit"
+    done
+    # network-online.target (the units want it) is reached without a network manager.
+    : >"$root/etc/machine-id"
+}
+
+debian_rootfs_cached "$tarball" "$cache/.systemd-$SUITE.lock" "$SUITE" "$PACKAGES" customise_tree "$SUITE with systemd"

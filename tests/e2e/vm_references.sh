@@ -25,86 +25,11 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
-e2e_init vmrefs
-converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
-[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
-boot_timeout=${E2E_BOOT_TIMEOUT:-300}
-version=$(command podman version --format '{{.Client.Version}}')
-e2e_diag "Podman $version"
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-elapsed() { echo "$(($(now_ms) - $1)) ms"; }
-# --- the launcher image and the guest --------------------------------------
-# Nested (podman5/run.sh), the images come as tarballs the host built:
-# E2E_{LAUNCHER,GUEST}_IMAGE name them, E2E_{LAUNCHER,GUEST}_TAR hold them.
-t0=$(now_ms)
-if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
-    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
-    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
-        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
-fi
-if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
-    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
-fi
-launcher=$("$here/launcher/build.sh") || {
-    s=$?
-    [ "$s" = 77 ] && e2e_skip_all "no virt-launcher image (see launcher/build.sh's reason above)"
-    e2e_not_ok "launcher/build.sh failed (exit $s)"
-    E2E_FINISHED=1
-    e2e_finish
-}
-guest=${E2E_GUEST_IMAGE:-}
-[ -n "$guest" ] || guest=$("$here/guest/build.sh") || {
-    s=$?
-    [ "$s" = 77 ] && e2e_skip_all "no test guest (see guest/build.sh's reason above)"
-    e2e_not_ok "guest/build.sh failed (exit $s)"
-    E2E_FINISHED=1
-    e2e_finish
-}
-e2e_diag "launcher $launcher, guest $guest ($(elapsed "$t0"))"
-
-# --- KVM where it runs a guest, else TCG -------------------------------------
-accel=${E2E_ACCEL:-auto}
-if [ "$accel" = auto ]; then
-    accel=$("$here/guest/run-qemu.sh" --accel-probe 2>"$E2E_TMP/kvm-probe.log") || accel=tcg
-fi
-e2e_diag "guests run under $accel"
-
-# The host root the hook discovers: the real device numbers of tun (and of kvm
-# where it runs guests), nothing else; allowEmulation lets a VM start without
-# /dev/kvm, and virt-launcher then asks libvirt for TCG.
-root=$E2E_TMP/root
-e2e_mknod "$root" /dev/net/tun c 10 200 0666
-[ "$accel" = kvm ] && e2e_mknod "$root" /dev/kvm c 10 232 0666
-printf 'allowEmulation: %s\n' "$([ "$accel" = tcg ] && echo true || echo false)" >"$E2E_TMP/hook.yaml"
-e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
-
-# What a user of this Podman sets, as the converter's warnings say: the pod
-# sysctls passt needs (Podman < 4.5 ignores them in the YAML), and open files
-# for passt. runc, as on every e2e test here (crun 1.8.1 fails on this
-# machine's hybrid cgroups).
-# The open files: what this machine allows (a container cannot raise its
-# hard limit; nested, the outer container's).
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-cat >"$CONTAINERS_CONF" <<EOF
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
-default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
-
-[engine]
-runtime = "runc"
-EOF
-# Before 4.7 kube play ignores the Pod's grace period (90 s: the VM's 60 +
-# 30, as KubeVirt pads it); the converter says to set stop_timeout instead.
-minor=$(cut -d. -f2 <<<"$version")
-before() { [ "${version%%.*}" -lt "$1" ] || { [ "${version%%.*}" = "$1" ] && [ "$minor" -lt "$2" ]; }; }
-before_4_7=$(before 4 7 && echo 1 || echo 0)
-before_5_1=$(before 5 1 && echo 1 || echo 0)
-[ "$before_4_7" = 1 ] && printf 'stop_timeout = 90\n' >>"$CONTAINERS_CONF"
+e2e_vm_init vmrefs
 
 # The setup lines call kubevirt-vm-to-pod by name, as a user's PATH has it.
 mkdir -p "$E2E_TMP/bin"
-ln -sf "$(cd "$(dirname "$converter")" && pwd)/$(basename "$converter")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
+ln -sf "$(cd "$(dirname "$E2E_CONVERTER")" && pwd)/$(basename "$E2E_CONVERTER")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
 export PATH=$E2E_TMP/bin:$PATH
 
 vm=$E2E_PREFIX-r
@@ -120,7 +45,7 @@ for name in "$userdata_secret" "$keys_secret" "$disk_secret"; do
     e2e_on_cleanup "command podman secret rm '$name' >/dev/null 2>&1; command podman volume rm -f '$name' >/dev/null 2>&1"
 done
 e2e_on_cleanup "command podman volume rm -f '$config_map' >/dev/null 2>&1"
-e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vm' >/dev/null 2>&1; command podman volume ls -q | grep -E '^(virt-launcher-)?$vm-' | xargs -r podman volume rm -f >/dev/null 2>&1"
+e2e_vm_forget "$vm"
 
 file=$E2E_TMP/vm.yaml
 cat >"$file" <<YAML
@@ -172,7 +97,7 @@ spec:
       volumes:
       - name: containerdisk
         containerDisk:
-          image: $guest
+          image: $E2E_GUEST_IMAGE
       - name: cloudinitdisk
         cloudInitNoCloud:
           secretRef:
@@ -225,7 +150,7 @@ YAML
 # The disk's Secret already in Podman, made by the user in the form kube play
 # reads: before 4.5 {"data": {KEY: TEXT}} (values as they are), from 4.5 a
 # Kubernetes Secret.
-if before 4 5; then
+if e2e_podman_before 4 5; then
     printf '{"data": {"token": "%s"}}\n' "$token_word" >"$E2E_TMP/disk-secret"
 else
     printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\nstringData:\n  token: %s\n' "$disk_secret" "$token_word" >"$E2E_TMP/disk-secret"
@@ -234,7 +159,7 @@ e2e_check "the user puts the disk's Secret into Podman (podman secret create NAM
     command podman secret create "$disk_secret" "$E2E_TMP/disk-secret"
 
 # --- a Secret the VM names but the user did not give -------------------------
-out=$("$converter" "$file" --launcher-image "$launcher" --podman-version "$version" 2>"$E2E_TMP/missing.err")
+out=$("$E2E_CONVERTER" "$file" --launcher-image "$E2E_LAUNCHER_IMAGE" --podman-version "$E2E_PODMAN_VERSION" 2>"$E2E_TMP/missing.err")
 e2e_is "$?" 1 "without --secret-file the converter fails"
 e2e_is "$out" "" "and writes nothing on stdout"
 e2e_contains "$(cat "$E2E_TMP/missing.err")" "the Secret '$keys_secret' (/spec/template/spec/accessCredentials/0/sshPublicKey/source/secret/secretName)" "the error names the missing Secret and where the VM names it"
@@ -242,41 +167,22 @@ e2e_contains "$(cat "$E2E_TMP/missing.err")" "--secret-file FILE" "and says how 
 
 # --- convert, set up, play ---------------------------------------------------
 pod=$E2E_TMP/pod.yaml
-"$converter" "$file" --secret-file "$E2E_TMP/secrets.yaml" --podman-secret "$disk_secret" --launcher-image "$launcher" \
-    --podman-version "$version" >"$pod" 2>"$pod.err"
+e2e_vm_convert "$file" "$pod" --secret-file "$E2E_TMP/secrets.yaml" --podman-secret "$disk_secret"
 status=$?
 e2e_is "$status" 0 "the converter turns the VM, its Secrets and its ConfigMap into a Pod"
 [ "$status" = 0 ] || e2e_diag "$(cat "$pod.err")"
 for word in "$secret_word" "$token_word" "AAAAC3NzaC1lZDI1NTE5AAAAIKvpodtestkey$$"; do
     e2e_lacks "$(cat "$pod" "$pod.err")" "$word" "no secret value in the Pod YAML or the converter's messages (${word:0:18}...)"
 done
-setup_ok=0
-while IFS= read -r line; do
-    eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >"$E2E_TMP/setup.log" 2>&1 || { setup_ok=1; e2e_diag "$line: $(cat "$E2E_TMP/setup.log")"; }
-done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.err")
-e2e_is "$setup_ok" 0 "the printed setup lines (podman pull, volume, podman-secret | podman secret create) run"
-t0=$(now_ms)
-podman kube play "$pod" >"$pod.play" 2>&1
+e2e_check "the printed setup lines (podman pull, volume, podman-secret | podman secret create) run" e2e_vm_run_setup "$pod.err"
+t0=$(e2e_now_ms)
+e2e_vm_play "$pod"
 status=$?
 e2e_is "$status" 0 "podman kube play starts the Pod (the ConfigMap beside it, the Secrets from Podman)"
 [ "$status" = 0 ] || e2e_diag "$(cat "$pod.play")"
 
-# console VM INPUT: what the guest answers on its serial console.
-console() {
-    printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1
-}
-out=""
-deadline=$((SECONDS + boot_timeout))
-while [ $SECONDS -lt $deadline ]; do
-    out=$(console "$vm" status)
-    case $out in *KVPOD-READY*) break ;; esac
-    case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$vm-compute" 2>/dev/null) in
-    running | created | configured | initialized) ;;
-    *) [ $SECONDS -gt $((deadline - boot_timeout + 30)) ] && break ;;
-    esac
-    sleep 3
-done
-e2e_diag "kube play to the guest's KVPOD-READY: $(elapsed "$t0")"
+out=$(e2e_vm_wait_ready "$vm")
+e2e_diag "kube play to the guest's KVPOD-READY: $(e2e_elapsed "$t0")"
 e2e_contains "$out" "KVPOD-READY" "the guest booted"
 case $out in *KVPOD-READY*) ;; *) e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)" ;; esac
 out=$(tr -d '\r' <<<"$out")

@@ -25,50 +25,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
-e2e_init vmvirtiofs
-converter=${E2E_CONVERTER:-$E2E_BUILD_DIR/src/vm2pod/kubevirt-vm-to-pod}
-[ -x "$converter" ] || e2e_skip_all "no converter at $converter (build first)"
-boot_timeout=${E2E_BOOT_TIMEOUT:-300}
-version=$(command podman version --format '{{.Client.Version}}')
-e2e_diag "Podman $version"
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-elapsed() { echo "$(($(now_ms) - $1)) ms"; }
-
-# Nested (podman5/run.sh), the images come as tarballs the host built.
-if [ -n "${E2E_LAUNCHER_TAR:-}" ] && ! command podman image exists "$E2E_LAUNCHER_IMAGE"; then
-    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
-    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
-        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
-fi
-if [ -n "${E2E_GUEST_TAR:-}" ] && ! command podman image exists "$E2E_GUEST_IMAGE"; then
-    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
-fi
-launcher=$("$here/launcher/build.sh") || {
-    [ $? = 77 ] && e2e_skip_all "no virt-launcher image"
-    e2e_not_ok "launcher/build.sh failed"; E2E_FINISHED=1; e2e_finish
-}
-guest=${E2E_GUEST_IMAGE:-}
-[ -n "$guest" ] || guest=$("$here/guest/build.sh") || {
-    [ $? = 77 ] && e2e_skip_all "no test guest"
-    e2e_not_ok "guest/build.sh failed"; E2E_FINISHED=1; e2e_finish
-}
-
-# TCG (the hook's allowEmulation, a host root without /dev/kvm), as vm_boot.sh.
-root=$E2E_TMP/root
-e2e_mknod "$root" /dev/net/tun c 10 200 0666
-printf 'allowEmulation: true\n' >"$E2E_TMP/hook.yaml"
-e2e_write_hook kubevirt "$root" "$E2E_TMP/hook.yaml"
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-cat >"$CONTAINERS_CONF" <<EOC
-[containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
-default_sysctls = ["net.ipv4.ping_group_range=107 107", "net.ipv4.ip_unprivileged_port_start=0"]
-
-[engine]
-runtime = "runc"
-EOC
-[ "${version%%.*}" -lt 5 ] && printf 'stop_timeout = 90\n' >>"$CONTAINERS_CONF"
+e2e_vm_init vmvirtiofs
 
 # --- the host directory, bound into a Podman volume --------------------------
 vm=$E2E_PREFIX-v
@@ -81,7 +38,7 @@ chmod 0755 "$share"
 # (Podman 4.3 would do it at the first mount; 5.4 does not).
 chown 107:107 "$share"
 printf 'KVPOD-HOST-TOKEN %s\n' "$token" >"$share/to-guest"
-e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vm' >/dev/null 2>&1; command podman volume rm -f '$claim' >/dev/null 2>&1; command podman volume ls -q | grep -E '^virt-launcher-$vm-' | xargs -r podman volume rm -f >/dev/null"
+e2e_vm_forget "$vm"
 e2e_check "podman volume create binds the host directory" \
     command podman volume create --opt type=none --opt o=bind --opt "device=$share" "$claim"
 
@@ -118,55 +75,37 @@ spec:
       volumes:
       - name: containerdisk
         containerDisk:
-          image: $guest
+          image: $E2E_GUEST_IMAGE
       - name: kvpodshare
         persistentVolumeClaim:
           claimName: $claim
 EOC
 pod=$E2E_TMP/pod.yaml
-"$converter" "$file" --launcher-image "$launcher" --podman-version "$version" >"$pod" 2>"$pod.err"
+e2e_vm_convert "$file" "$pod"
 e2e_is "$?" 0 "the converter turns the VM with a virtiofs filesystem into a Pod"
 e2e_contains "$(cat "$pod.err")" "which virtiofsd (uid 107) shares with the guest as the virtiofs tag kvpodshare" \
     "the converter says how the claim is shared and how to bind a host directory"
 e2e_contains "$(grep -A1 -- '- name: virtiofs-kvpodshare' "$pod"; grep -- '--socket-path=' "$pod")" \
     "--socket-path=/var/run/kubevirt/virtiofs-containers/kvpodshare.sock" \
     "the Pod has KubeVirt's virtiofsd container and socket path"
-while IFS= read -r line; do
-    eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null
-done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.err")
-
-console() { printf '%s\n' "$2" | timeout 60 "$converter" console --podman "$(command -v podman)" "$1" 2>&1; }
-wait_ready() {
-    local out="" deadline=$((SECONDS + boot_timeout))
-    while [ $SECONDS -lt $deadline ]; do
-        out=$(console "$1" status)
-        case $out in *KVPOD-READY*) break ;; esac
-        case $(command podman inspect --format '{{.State.Status}}' "virt-launcher-$1-compute" 2>/dev/null) in
-        running | created | configured | initialized) ;;
-        *) [ $SECONDS -gt $((deadline - boot_timeout + 30)) ] && break ;;
-        esac
-        sleep 3
-    done
-    printf '%s\n' "$out"
-}
-guest_line() { grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'; }
+e2e_vm_run_setup "$pod.err"
 
 # --- the boot ------------------------------------------------------------------
-t0=$(now_ms)
-podman kube play "$pod" >"$pod.play" 2>&1
+t0=$(e2e_now_ms)
+e2e_vm_play "$pod"
 e2e_is "$?" 0 "podman kube play starts the Pod" || e2e_diag "$(cat "$pod.play")"
-out=$(wait_ready "$vm")
-e2e_diag "kube play to KVPOD-READY: $(elapsed "$t0")"
-if [ -z "$(guest_line "$out" READY)" ]; then
+out=$(e2e_vm_wait_ready "$vm")
+e2e_diag "kube play to KVPOD-READY: $(e2e_elapsed "$t0")"
+if [ -z "$(e2e_vm_guest_line "$out" READY)" ]; then
     e2e_diag "$(command podman logs --tail 30 "virt-launcher-$vm-compute" 2>&1)"
     e2e_diag "$(command podman logs --tail 20 "virt-launcher-$vm-virtiofs-kvpodshare" 2>&1)"
 fi
-e2e_is "$(guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=1" \
+e2e_is "$(e2e_vm_guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=1" \
     "the guest mounted the virtiofs tag kvpodshare (one virtio-fs device)"
-e2e_is "$(guest_line "$out" "VIRTIOFS-FILE kvpodshare to-guest")" \
+e2e_is "$(e2e_vm_guest_line "$out" "VIRTIOFS-FILE kvpodshare to-guest")" \
     "KVPOD-VIRTIOFS-FILE kvpodshare to-guest KVPOD-HOST-TOKEN $token" "the guest read the file the host wrote"
-e2e_is "$(guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare from-guest" "the guest wrote a file"
-e2e_is "$(cat "$share/from-guest" 2>&1)" "KVPOD-FROM-GUEST kernel=$(guest_line "$out" GUEST-BOOTED | sed -n 's/^KVPOD-GUEST-BOOTED kernel=//p')" \
+e2e_is "$(e2e_vm_guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare from-guest" "the guest wrote a file"
+e2e_is "$(cat "$share/from-guest" 2>&1)" "KVPOD-FROM-GUEST kernel=$(e2e_vm_guest_line "$out" GUEST-BOOTED | sed -n 's/^KVPOD-GUEST-BOOTED kernel=//p')" \
     "the host reads the guest's file in the shared directory"
 e2e_is "$(stat -c %u:%g "$share/from-guest" 2>&1)" "107:107" "the guest's file was made by virtiofsd as uid 107"
 e2e_is "$(stat -c %u:%g "$share/to-guest" 2>&1)" "0:0" "the host's file keeps its owner"
@@ -191,17 +130,18 @@ e2e_contains "$(tr -d '\n' <<<"$xml" | grep -o "<filesystem type='mount'.*</file
 e2e_contains "$xml" "<target dir='kvpodshare'/>" "the domain's virtiofs tag is the filesystem's name"
 
 # --- a ConfigMap and a Secret shared over virtiofs (second boot) ----------------
-t1=$(now_ms)
+t1=$(e2e_now_ms)
 command podman pod rm -f -t 0 "virt-launcher-$vm" >/dev/null 2>&1
 vmc=$E2E_PREFIX-c
 config_map=$vmc-config
 secret=$vmc-secret
 config_word=kvpod-config-$RANDOM$RANDOM
 secret_word=kvpod-secret-$RANDOM$RANDOM
-e2e_on_cleanup "command podman pod rm -f -t 0 'virt-launcher-$vmc' >/dev/null 2>&1; command podman secret rm '$secret' >/dev/null 2>&1; command podman volume ls -q | grep -E '^(virt-launcher-)?$vmc-' | xargs -r podman volume rm -f >/dev/null"
+e2e_on_cleanup "command podman secret rm '$secret' >/dev/null 2>&1"
+e2e_vm_forget "$vmc"
 # The Secret's setup line calls kubevirt-vm-to-pod by name, as a user's PATH has it.
 mkdir -p "$E2E_TMP/bin"
-ln -sf "$(cd "$(dirname "$converter")" && pwd)/$(basename "$converter")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
+ln -sf "$(cd "$(dirname "$E2E_CONVERTER")" && pwd)/$(basename "$E2E_CONVERTER")" "$E2E_TMP/bin/kubevirt-vm-to-pod"
 export PATH=$E2E_TMP/bin:$PATH
 sed -e "s/^  name: $vm\$/  name: $vmc/" -e '/^      - name: kvpodshare$/,$d' \
     -e 's/^\(          \)- name: kvpodshare$/&\n\1  virtiofs: {}\n\1- name: secretshare/' "$file" >"$E2E_TMP/$vmc.yaml"
@@ -228,24 +168,22 @@ metadata:
 stringData:
   token: $secret_word
 EOC
-"$converter" "$E2E_TMP/$vmc.yaml" --launcher-image "$launcher" --podman-version "$version" >"$pod.c" 2>"$pod.c.err"
+e2e_vm_convert "$E2E_TMP/$vmc.yaml" "$pod.c"
 e2e_is "$?" 0 "the converter turns a VM sharing a ConfigMap over virtiofs into a Pod"
-while IFS= read -r line; do
-    eval "${line#kubevirt-vm-to-pod: before podman kube play, run: }" >/dev/null
-done < <(grep '^kubevirt-vm-to-pod: before podman kube play, run: ' "$pod.c.err")
-podman kube play "$pod.c" >"$pod.c.play" 2>&1
+e2e_vm_run_setup "$pod.c.err"
+e2e_vm_play "$pod.c"
 status=$?
 e2e_is "$status" 0 "podman kube play starts it (the ConfigMap beside the Pod)"
 [ "$status" = 0 ] || e2e_diag "$(cat "$pod.c.play")"
 out=""
-[ "$status" = 0 ] && out=$(wait_ready "$vmc")
-e2e_diag "second boot, pod removed to KVPOD-READY: $(elapsed "$t1")"
-[ -n "$(guest_line "$out" READY)" ] || e2e_diag "$(command podman logs --tail 20 "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)"
-e2e_is "$(guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=2" \
+[ "$status" = 0 ] && out=$(e2e_vm_wait_ready "$vmc")
+e2e_diag "second boot, pod removed to KVPOD-READY: $(e2e_elapsed "$t1")"
+[ -n "$(e2e_vm_guest_line "$out" READY)" ] || e2e_diag "$(command podman logs --tail 20 "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)"
+e2e_is "$(e2e_vm_guest_line "$out" "VIRTIOFS kvpodshare")" "KVPOD-VIRTIOFS kvpodshare mounted devices=2" \
     "the guest mounted the ConfigMap's virtiofs tag kvpodshare (two virtio-fs devices: the Secret's too)"
-e2e_is "$(guest_line "$out" "VIRTIOFS-FILE kvpodshare settings.conf")" \
+e2e_is "$(e2e_vm_guest_line "$out" "VIRTIOFS-FILE kvpodshare settings.conf")" \
     "KVPOD-VIRTIOFS-FILE kvpodshare settings.conf KVPOD-CONFIG $config_word" "the guest read the ConfigMap's key file through virtiofs"
-e2e_is "$(guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare failed" \
+e2e_is "$(e2e_vm_guest_line "$out" VIRTIOFS-WROTE)" "KVPOD-VIRTIOFS-WROTE kvpodshare failed" \
     "the guest cannot write into the ConfigMap (read-only, as KubeVirt shares it)"
 e2e_is "$(command podman inspect --format '{{range .Mounts}}{{if eq .Destination "/var/run/kubevirt-private/config-map/kvpodshare"}}{{.RW}}{{end}}{{end}}' "virt-launcher-$vmc-virtiofs-kvpodshare" 2>&1)" \
     false "virtiofsd sees the ConfigMap read-only at virt-launcher's config-map directory"

@@ -132,7 +132,7 @@ TEST_CASE("every document of KubeVirt's examples converts or fails as its golden
     MESSAGE(converted << " of " << files.size() << " documents convert");
 }
 
-TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes, common instancetypes, Secrets and ConfigMaps, downwardAPI") {
+TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.3, passt or not, instancetypes, common instancetypes, Secrets and ConfigMaps, downwardAPI, presets") {
     REQUIRE(::chdir((data_dir() + "/data").c_str()) == 0);
     struct Case {
         const char* golden;
@@ -162,6 +162,8 @@ TEST_CASE("the test VMs of tests/data/vm2pod: reference 3.8 on Podman 5.4 and 4.
              // A downwardAPI volume: the Pod's labels, annotations, name and namespace in a ConfigMap.
              {"cirros-downwardapi-vm", "cirros-downwardapi-vm", "5.4", true, "", ""},
              {"cirros-downwardapi-vm-podman4.3", "cirros-downwardapi-vm", "4.3.1", true, "", ""},
+             // VirtualMachineInstancePresets beside the VM: applied, kept, not selecting.
+             {"presets-vm", "presets-vm", "5.4", true, "", ""},
          }) {
         CAPTURE(c.golden);
         vm2pod::CommandOptions options;

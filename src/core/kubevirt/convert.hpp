@@ -52,7 +52,8 @@ struct GivenObjects {
 };
 
 /// What the user gave: the VM (or VMI) and, when it references them, the
-/// instancetype and preference documents and the Secrets and ConfigMaps.
+/// instancetype and preference documents, the Secrets and ConfigMaps, and
+/// the VirtualMachineInstancePresets that may select it.
 struct VmInput {
     Json vm;
     std::optional<Json> instancetype;
@@ -61,6 +62,8 @@ struct VmInput {
     std::string instancetype_source = "--instancetype-file";  ///< its file name for messages
     std::string preference_source = "--preference-file";      ///< its file name for messages
     GivenObjects objects;
+    /// VirtualMachineInstancePresets given beside the VM (presets.hpp).
+    std::vector<GivenObject> presets;
 };
 
 /// The VMI KubeVirt v1.8 would run for `input`, with the status fields a

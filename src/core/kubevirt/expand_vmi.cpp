@@ -13,7 +13,9 @@
 //  4. SetupVMIFromVM, autoattach preferences, AutoAttachInputDevice, the
 //     default network interface, the instancetype and preference with their
 //     annotations (instancetype, preference);
-//  5. what standalone cannot run (standalone_checks);
+//  5. the VMI webhook: the VirtualMachineInstancePresets given beside the VM
+//     that select it (presets), then what standalone cannot run
+//     (standalone_checks);
 //  6. VMI defaults, preference requirements in between (vmi_defaults,
 //     preference_requirements, api_defaults, hotplug);
 //  7. passt, KubeVirt's network rules, the status (passt, network_defaults,
@@ -36,8 +38,8 @@
 //  - status: runtimeUser, guestOSInfo, currentCPUTopology, memory and
 //    interfaces; no phase (the launcher does not read it) and no vsock CID
 //    (warned about);
-//  - VirtualMachineInstancePresets (deprecated, cluster objects) are not
-//    applied; the instancetype's revisionName is ignored with a warning; a
+//  - VirtualMachineInstancePresets (deprecated) come from the VM's file, not
+//    the cluster; the instancetype's revisionName is ignored with a warning; a
 //    VM's status (start-paused requests) is not read.
 #include "core/kubevirt/convert.hpp"
 
@@ -50,6 +52,7 @@
 #include "core/kubevirt/passt.hpp"
 #include "core/kubevirt/preference.hpp"
 #include "core/kubevirt/preference_requirements.hpp"
+#include "core/kubevirt/presets.hpp"
 #include "core/kubevirt/spec_json.hpp"
 #include "core/kubevirt/standalone_checks.hpp"
 #include "core/kubevirt/standalone_status.hpp"
@@ -127,6 +130,7 @@ Json expand_vmi(const VmInput& input, const ConvertOptions& options, Diagnostics
     } else {
         vmi = vmi_from_vmi(doc, namespace_name);
     }
+    apply_presets(vmi, input.presets, ctx);
     check_standalone_support(is_vm ? &doc : nullptr, vmi["spec"], ctx);
 
     set_default_vmi_spec(vmi["spec"], ctx);

@@ -19,6 +19,7 @@ import sys
 ROOTS = [
     "v1.VirtualMachine",
     "v1.VirtualMachineInstance",
+    "v1.VirtualMachineInstancePreset",
     "v1beta1.VirtualMachineInstancetype",
     "v1beta1.VirtualMachineClusterInstancetype",
     "v1beta1.VirtualMachinePreference",

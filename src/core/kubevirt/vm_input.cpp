@@ -33,8 +33,6 @@ std::string name_of(const Json& doc) {
 std::string advice_for(const std::string& kind) {
     if (kind == "VirtualMachinePool" || kind == "VirtualMachineInstanceReplicaSet")
         return "a " + kind + " needs KubeVirt's controllers: convert the VirtualMachine of its template, once per copy";
-    if (kind == "VirtualMachineInstancePreset")
-        return "presets are gone from KubeVirt: use an instancetype (--instancetype-file) instead";
     if (kind == "VirtualMachineInstanceMigration" || kind == "MigrationPolicy")
         return "a standalone VM cannot migrate: give the VirtualMachine itself";
     return "give a VirtualMachine or VirtualMachineInstance, with its instancetype and preference if it names them";
@@ -94,6 +92,7 @@ DocumentRole role_of(const Json& doc) {
     if (string_field(doc, "apiVersion") == "v1" && kind == "Secret") return DocumentRole::Secret;
     if (string_field(doc, "apiVersion") == "v1" && kind == "ConfigMap") return DocumentRole::ConfigMap;
     if (group == "kubevirt.io" && (kind == "VirtualMachine" || kind == "VirtualMachineInstance")) return DocumentRole::Vm;
+    if (group == "kubevirt.io" && kind == "VirtualMachineInstancePreset") return DocumentRole::Preset;
     if (group == "instancetype.kubevirt.io") {
         if (kind == "VirtualMachineInstancetype" || kind == "VirtualMachineClusterInstancetype")
             return DocumentRole::Instancetype;
@@ -105,7 +104,7 @@ DocumentRole role_of(const Json& doc) {
 VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector<SourcedDocument>& instancetypes,
                                const std::vector<SourcedDocument>& preferences,
                                const std::vector<SourcedDocument>& objects) {
-    std::vector<const SourcedDocument*> vms, its, prefs, given;
+    std::vector<const SourcedDocument*> vms, its, prefs, given, presets;
     for (const auto& d : objects) {
         DocumentRole role = role_of(d.doc);
         if (role != DocumentRole::Secret && role != DocumentRole::ConfigMap)
@@ -120,6 +119,7 @@ VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector
         case DocumentRole::Vm: vms.push_back(&d); break;
         case DocumentRole::Instancetype: its.push_back(&d); break;
         case DocumentRole::Preference: prefs.push_back(&d); break;
+        case DocumentRole::Preset: presets.push_back(&d); break;
         case DocumentRole::Other:
             throw Error("a " + kind_of(d.doc) + " (" + (group_of(d.doc).empty() ? std::string("no apiVersion") : string_field(d.doc, "apiVersion")) +
                             ") is not something kubevirt-vm-to-pod converts",
@@ -145,13 +145,14 @@ VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector
         if (main.empty()) throw Error("holds no document", source, "give a VirtualMachine or VirtualMachineInstance");
         const SourcedDocument& d = main.front();
         DocumentRole role = role_of(d.doc);
-        std::string flag = role == DocumentRole::Instancetype ? "--instancetype-file"
-                           : role == DocumentRole::Secret    ? "--secret-file"
-                           : role == DocumentRole::ConfigMap ? "--configmap-file"
-                                                             : "--preference-file";
+        std::string how = role == DocumentRole::Instancetype ? "give this file with --instancetype-file"
+                          : role == DocumentRole::Secret       ? "give this file with --secret-file"
+                          : role == DocumentRole::ConfigMap    ? "give this file with --configmap-file"
+                          : role == DocumentRole::Preset       ? "put the preset in the VM's file, beside it"
+                                                               : "give this file with --preference-file";
         throw Error("holds no VirtualMachine or VirtualMachineInstance, only a " + kind_of(d.doc) + " " +
                         text::quoted(name_of(d.doc)),
-                    source, "convert the VM that uses it and give this file with " + flag);
+                    source, "convert the VM that uses it and " + how);
     }
     if (vms.size() > 1)
         throw Error("holds " + std::to_string(vms.size()) + " VMs (" + text::quoted(name_of(vms[0]->doc)) + ", " +
@@ -165,6 +166,7 @@ VmInput select_input(const std::vector<SourcedDocument>& main, const std::vector
     input.instancetype = choose(its, find_path(vm, {"spec", "instancetype"}), "instancetype", "--instancetype-file");
     input.preference = choose(prefs, find_path(vm, {"spec", "preference"}), "preference", "--preference-file");
     for (const auto* d : given) kubevirt::add_given_object(input.objects, {d->doc, d->source, d->path});
+    for (const auto* d : presets) input.presets.push_back({d->doc, d->source, d->path});
     return input;
 }
 

@@ -24,7 +24,7 @@ struct SourcedDocument {
 std::vector<SourcedDocument> read_documents(std::string_view text, const std::string& source);
 
 /// The document kinds the converter takes.
-enum class DocumentRole { Vm, Instancetype, Preference, Secret, ConfigMap, Other };
+enum class DocumentRole { Vm, Instancetype, Preference, Secret, ConfigMap, Preset, Other };
 DocumentRole role_of(const Json& doc);
 
 /// Sorts the documents of the main input (and of --instancetype-file and

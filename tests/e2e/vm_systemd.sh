@@ -8,19 +8,25 @@
 #     Podman's real generator at `systemctl daemon-reload`;
 #   - Debian 12 (Podman 4.3.1, systemd 252): the plain .service.
 # Each runs in a privileged container whose PID 1 is systemd (rootfs from
-# systemd/rootfs.sh, cached), with its own Podman storage. In each, one VM:
+# systemd/rootfs.sh, cached), with its own Podman storage; the two run at the
+# same time (most of each is waiting: RestartSec, the launcher's ends). In
+# each, one VM, under both runStrategies that restart, as KubeVirt's
+# controller restarts a VMI:
 #   runStrategy Always: installed, starts at boot (WantedBy), started through
-#     `kubevirt-vm-to-pod start`; the guest boots; `kubevirt-vm-to-pod stop`
-#     stops it through systemctl, gracefully, and it stays stopped; status
-#     and list name the unit, running and stopped.
-#   A crash, QEMU killed under the running guest (Always on Debian 12,
-#     RerunOnFailure on Debian 13, where only a failure restarts it and the
-#     Quadlet unit's ExecStopPost is the verdict): the unit fails (exit code),
-#     systemd restarts it after RestartSec, not at once (measured from the
-#     journal), NRestarts grows, the guest boots again with its data disk.
-#   runStrategy RerunOnFailure (the same VM, install --force): the guest
-#     powers itself off from its console -> the unit ends inactive, not
-#     failed, and is not restarted.
+#     `kubevirt-vm-to-pod start`; the guest boots; status and list name the
+#     unit;
+#     QEMU killed under the running guest (a Failed VMI): the unit fails
+#     (exit code), systemd restarts it after RestartSec, not at once (measured
+#     from the journal), NRestarts grows, the guest boots again with its data
+#     disk;
+#     the guest powers itself off (a Succeeded VMI): the unit ends without
+#     failing and systemd starts it again after RestartSec; the guest boots;
+#     `kubevirt-vm-to-pod stop` stops it through systemctl, gracefully, and it
+#     stays stopped; status and list still show it.
+#   runStrategy RerunOnFailure (the same VM, install --force): QEMU killed ->
+#     restarted as above (on the Quadlet unit the verdict is its
+#     ExecStopPost's); the guest powers itself off -> the unit ends inactive,
+#     not failed, and is not restarted.
 #   Debian 13 then reboots (the container stops and starts): Quadlet's
 #     generator makes the unit again and systemd starts it at boot; the guest
 #     boots with its data.
@@ -33,9 +39,6 @@
 set -u -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-elapsed() { echo "$(($(now_ms) - $1)) ms"; }
 
 # ============================================================================
 # Inside: PID 1 is systemd; this runs as root in the container, with the
@@ -86,12 +89,9 @@ EOF
     e2e_write_hook kubevirt "$root" "$keep/hook.yaml"
 
     local t0
-    t0=$(now_ms)
-    mapfile -t changes <"$E2E_LAUNCHER_TAR.changes"
-    command podman import "${changes[@]/#/--change=}" "$E2E_LAUNCHER_TAR" "$E2E_LAUNCHER_IMAGE" >/dev/null ||
-        e2e_skip_all "cannot import $E2E_LAUNCHER_TAR"
-    command podman import "$E2E_GUEST_TAR" "$E2E_GUEST_IMAGE" >/dev/null || e2e_skip_all "cannot import $E2E_GUEST_TAR"
-    e2e_diag "imported the launcher and the guest in $(elapsed "$t0")"
+    t0=$(e2e_now_ms)
+    e2e_vm_import_lent_images
+    e2e_diag "imported the launcher and the guest in $(e2e_elapsed "$t0")"
 
     command podman volume create "$claim" >/dev/null || e2e_skip_all "cannot make the claim volume"
     local dir
@@ -115,9 +115,9 @@ after_reboot() {
     e2e_contains "$out" "Started $unit" "after a reboot: the journal of this boot shows it started"
     out=$(wait_ready)
     e2e_contains "$out" "KVPOD-READY" "after a reboot: the guest booted"
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $((${last:-0} + 1))" \
+    e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $((${last:-0} + 1))" \
         "after a reboot: the data disk kept its count (boot $((${last:-0} + 1)))"
-    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $((${last:-0} + 1))" ] || unit_diag
+    [ "$(e2e_vm_guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $((${last:-0} + 1))" ] || unit_diag
     e2e_finish
 }
 
@@ -187,10 +187,6 @@ wait_ready() {  # prints the guest's last answer to status
     printf '%s\n' "$out"
 }
 
-guest_line() {  # guest_line TEXT KEY
-    grep -a "^KVPOD-$2" <<<"$1" | tail -n1 | tr -d '\r'
-}
-
 unit_prop() { systemctl show -p "$1" --value "$unit"; }
 
 # wait_state STATE... : until the unit's ActiveState is one of them (180 s).
@@ -231,52 +227,87 @@ install_vm() {  # install_vm STRATEGY [--force]
     e2e_check "$1: systemctl daemon-reload" systemctl daemon-reload
 }
 
-# crash_and_restart STRATEGY BOOTS: QEMU dies under the running guest (a
-# Failed VMI to KubeVirt, whose controller restarts it after its backoff):
-# the unit fails, systemd restarts it after RestartSec, not at once, and the
-# guest boots again from its data disk (boot count BOOTS).
-crash_and_restart() {
-    local strategy=$1 boots=$2 qemu t_kill out i restarted=0 before
+# restart_delay_ms N: how long systemd waits before the restart that follows
+# N restarts since the unit was last started by hand. The Quadlet unit
+# (systemd >= 254) backs off as KubeVirt does: RestartSec=10 growing in
+# RestartSteps=5 to RestartMaxDelaySec=300 (10 * 30^(N/5) s, systemd's
+# service_restart_usec_next); the plain unit (systemd 252) waits 10 s.
+restart_delay_ms() {
+    if [ "$quadlet" = 1 ]; then
+        awk -v n="$1" 'BEGIN { if (n >= 5) print 300000; else printf "%d", 10000 * 30 ^ (n / 5) }'
+    else
+        echo 10000
+    fi
+}
+
+# end_and_restart STRATEGY HOW BOOTS: the VM ends HOW, and systemd starts
+# its unit again after RestartSec, not at once (measured from the journal),
+# NRestarts grows, and the guest boots again from its data disk (boot count
+# BOOTS), as KubeVirt's controller restarts the VMI after its backoff (the
+# delay checked against systemd's backoff: restart_delay_ms):
+#   crash     QEMU killed under the running guest (a Failed VMI): the unit
+#             fails (result exit-code);
+#   poweroff  the guest powers itself off (a Succeeded VMI, restarted under
+#             Always only): the unit ends without failing.
+end_and_restart() {
+    local strategy=$1 how=$2 boots=$3 t_end out i restarted=0 before failures ended
     before=$(unit_prop NRestarts)
-    # Once virt-launcher watches QEMU: killed before (its monitor starts
-    # watching some seconds after the domain, slow under TCG, and then waits
-    # up to its 4 min start timeout for a QEMU that is gone: seen here, the
-    # unit then ends after 4 min), the launcher would take minutes to end.
-    for ((i = 0; i < 60; i++)); do
-        command podman logs "virt-launcher-$vm-compute" 2>&1 | grep -q 'Found PID for' && break
-        sleep 1
-    done
-    qemu=$(command podman top "virt-launcher-$vm-compute" hpid,comm 2>/dev/null | awk '$2 ~ /^qemu/ { print $1 }')
-    e2e_check "$strategy: QEMU runs in the compute container (pid $qemu)" test -n "$qemu"
-    t_kill=$(date +%s.%N)
-    kill -9 $qemu
+    failures=$(journalctl --no-pager -q -u "$unit" | grep -c "Failed with result")
+    if [ "$how" = crash ]; then
+        local qemu
+        # Once virt-launcher watches QEMU: killed before (its monitor starts
+        # watching some seconds after the domain, slow under TCG, and then
+        # waits up to its 4 min start timeout for a QEMU that is gone: seen
+        # here, the unit then ends after 4 min), the launcher would take
+        # minutes to end.
+        for ((i = 0; i < 60; i++)); do
+            command podman logs "virt-launcher-$vm-compute" 2>&1 | grep -q 'Found PID for' && break
+            sleep 1
+        done
+        qemu=$(command podman top "virt-launcher-$vm-compute" hpid,comm 2>/dev/null | awk '$2 ~ /^qemu/ { print $1 }')
+        e2e_check "$strategy: QEMU runs in the compute container (pid $qemu)" test -n "$qemu"
+        t_end=$(date +%s.%N)
+        kill -9 $qemu
+        ended="Failed with result"
+    else
+        t_end=$(date +%s.%N)
+        out=$(console poweroff)
+        e2e_contains "$out" "KVPOD-POWEROFF synced" "$strategy: the guest powers itself off from its console"
+        ended="Deactivated successfully"
+    fi
     for ((i = 0; i < 300; i++)); do
         [ "$(unit_prop NRestarts)" -gt "$before" ] 2>/dev/null && restarted=1 && break
         sleep 1
     done
-    local t_failed t_scheduled
-    t_failed=$(journal_time "Failed with result")
-    t_scheduled=$(journal_time "Scheduled restart job")
-    e2e_is "$restarted" 1 "$strategy: systemd restarted the unit after QEMU was killed"
+    e2e_is "$restarted" 1 "$strategy: systemd restarted the unit after the $how"
     e2e_is "$(unit_prop NRestarts)" $((before + 1)) "$strategy: NRestarts is $((before + 1))"
     out=$(journalctl --no-pager -q -u "$unit" 2>&1)
-    e2e_contains "$(grep -F "Failed with result" <<<"$out" | tail -n1)" "Failed with result 'exit-code'" \
-        "$strategy: the crash is a failure to systemd (result exit-code)"
-    if [ -n "$t_failed" ] && [ -n "$t_scheduled" ]; then
-        local delay_ms
-        delay_ms=$(awk -v a="$t_failed" -v b="$t_scheduled" 'BEGIN { printf "%d", (b - a) * 1000 }')
-        e2e_diag "QEMU killed -> the unit stopped and failed $(seconds "$t_kill" "$t_failed") s" \
-            "-> restart scheduled ${delay_ms} ms later"
-        e2e_check "$strategy: the restart waited RestartSec (10 s) after the failure, not at once (${delay_ms} ms)" \
-            test "$delay_ms" -ge 9900 -a "$delay_ms" -lt 30000
+    if [ "$how" = crash ]; then
+        e2e_contains "$(grep -F "Failed with result" <<<"$out" | tail -n1)" "Failed with result 'exit-code'" \
+            "$strategy: the crash is a failure to systemd (result exit-code)"
     else
-        e2e_not_ok "$strategy: the journal shows the failure and the scheduled restart" "$out"
+        e2e_is "$(grep -c "Failed with result" <<<"$out")" "$failures" \
+            "$strategy: the power-off is no failure to systemd (no new 'Failed with result')"
+    fi
+    local t_ended t_scheduled
+    t_ended=$(journal_time "$ended")
+    t_scheduled=$(journal_time "Scheduled restart job")
+    if [ -n "$t_ended" ] && [ -n "$t_scheduled" ]; then
+        local delay_ms want_ms
+        delay_ms=$(awk -v a="$t_ended" -v b="$t_scheduled" 'BEGIN { printf "%d", (b - a) * 1000 }')
+        want_ms=$(restart_delay_ms "$before")
+        e2e_diag "$strategy $how -> the unit ended ('$ended') $(seconds "$t_end" "$t_ended") s" \
+            "-> restart scheduled ${delay_ms} ms later"
+        e2e_check "$strategy: the restart waited the backoff after the unit ended, not at once (${delay_ms} ms, restart $((before + 1)): ${want_ms} ms)" \
+            test "$delay_ms" -ge $((want_ms - 100)) -a "$delay_ms" -lt $((want_ms + 3000))
+    else
+        e2e_not_ok "$strategy: the journal shows the unit's end ('$ended') and the scheduled restart" "$out"
     fi
     out=$(wait_ready)
-    e2e_contains "$out" "KVPOD-READY" "$strategy: the guest booted again after the restart"
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $boots" "$strategy: the data disk kept its count (boot $boots)"
-    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $boots" ] || unit_diag
-    e2e_diag "QEMU killed to the guest's KVPOD-READY again: $(seconds "$t_kill" "$(date +%s.%N)") s"
+    e2e_contains "$out" "KVPOD-READY" "$strategy: the guest booted again after the $how"
+    e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $boots" "$strategy: the data disk kept its count (boot $boots)"
+    [ "$(e2e_vm_guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT $boots" ] || unit_diag
+    e2e_diag "$strategy $how to the guest's KVPOD-READY again: $(seconds "$t_end" "$(date +%s.%N)") s"
 }
 
 # --- runStrategy Always ------------------------------------------------------
@@ -307,29 +338,28 @@ always_run() {
     e2e_is "$(unit_prop Restart)" always "Always: Restart=always"
     e2e_is "$(unit_prop RestartUSec)" 10s "Always: RestartSec=10"
 
-    t0=$(now_ms)
+    t0=$(e2e_now_ms)
     out=$("$converter" start "$vm" 2>&1)
     local status=$?
     e2e_is "$status" 0 "Always: kubevirt-vm-to-pod start starts the unit"
     [ "$status" = 0 ] || e2e_diag "$out"
-    e2e_diag "start returned after $(elapsed "$t0")"
+    e2e_diag "start returned after $(e2e_elapsed "$t0")"
     e2e_is "$(unit_prop ActiveState)" active "Always: the unit is active"
     out=$(wait_ready)
-    e2e_diag "start to the guest's KVPOD-READY: $(elapsed "$t0")"
+    e2e_diag "start to the guest's KVPOD-READY: $(e2e_elapsed "$t0")"
     e2e_contains "$out" "KVPOD-GUEST-BOOTED" "Always: the guest booted under the unit"
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "Always: the data disk counts the first boot"
-    [ "$(guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 1" ] || unit_diag
+    e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 1" "Always: the data disk counts the first boot"
+    [ "$(e2e_vm_guest_line "$out" BOOTCOUNT)" = "KVPOD-BOOTCOUNT 1" ] || unit_diag
 
-    # The plain unit's crash (its main process fails); the Quadlet unit's is
-    # shown under RerunOnFailure, where only a failure restarts it (Always
-    # restarts whatever ended it): one crash each, to keep within the time.
-    [ "$quadlet" = 1 ] || crash_and_restart Always 2
+    end_and_restart Always crash 2
 
     out=$("$converter" status "$vm" 2>&1)
     e2e_contains "$out" "$unit" "Always: kubevirt-vm-to-pod status names the unit"
     e2e_diag "$out"
     out=$("$converter" list 2>&1)
     e2e_contains "$out" "$unit" "Always: kubevirt-vm-to-pod list names the unit"
+
+    end_and_restart Always poweroff 3
 
     # Stopped by hand through systemctl: gracefully, and it stays stopped.
     local capture=$E2E_TMP/capture.txt cap_pid
@@ -341,12 +371,12 @@ always_run() {
     sleep 1
     local restarts
     restarts=$(unit_prop NRestarts)
-    t0=$(now_ms)
+    t0=$(e2e_now_ms)
     out=$("$converter" stop "$vm" 2>&1)
     status=$?
     e2e_is "$status" 0 "Always: kubevirt-vm-to-pod stop stops the unit"
     [ "$status" = 0 ] || e2e_diag "$out"
-    e2e_diag "stop took $(elapsed "$t0")"
+    e2e_diag "stop took $(e2e_elapsed "$t0")"
     exec 9>&-
     for ((i = 0; i < 50; i++)); do kill -0 "$cap_pid" 2>/dev/null || break; sleep 0.2; done
     kill "$cap_pid" 2>/dev/null
@@ -373,30 +403,28 @@ rerun_on_failure_run() {
     local out t0 status
     install_vm RerunOnFailure --force
     e2e_is "$(unit_prop Restart)" on-failure "RerunOnFailure: Restart=on-failure"
-    t0=$(now_ms)
+    t0=$(e2e_now_ms)
     out=$(systemctl start "$unit" 2>&1)
     status=$?
     e2e_is "$status" 0 "RerunOnFailure: systemctl start"
     [ "$status" = 0 ] || e2e_diag "$out"
     out=$(wait_ready)
-    e2e_diag "start to the guest's KVPOD-READY: $(elapsed "$t0")"
+    e2e_diag "start to the guest's KVPOD-READY: $(e2e_elapsed "$t0")"
     e2e_contains "$out" "kvpod-token: RerunOnFailure" "RerunOnFailure: the reinstalled VM's guest booted"
-    local boot=$((quadlet == 1 ? 2 : 3))
-    e2e_is "$(guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT $boot" "RerunOnFailure: the data disk kept its count (boot $boot)"
+    e2e_is "$(e2e_vm_guest_line "$out" BOOTCOUNT)" "KVPOD-BOOTCOUNT 4" "RerunOnFailure: the data disk kept its count (boot 4)"
     # A failure is what on-failure restarts. The Quadlet unit's verdict is its
-    # ExecStopPost's (its main process, the service container, exits 0): shown
-    # here. The plain unit's main process itself fails after a crash, as its
-    # Always run showed (result exit-code): to keep within the time, not again.
-    [ "$quadlet" = 0 ] || crash_and_restart RerunOnFailure $((boot + 1))
+    # ExecStopPost's (its main process, the service container, exits 0); the
+    # plain unit's is its main process's (podman wait on guest-shutdown).
+    end_and_restart RerunOnFailure crash 5
 
-    guest_line "$(console status)" BOOTCOUNT | cut -d' ' -f2 >"$keep/bootcount"
+    e2e_vm_guest_line "$(console status)" BOOTCOUNT | cut -d' ' -f2 >"$keep/bootcount"
     local restarts
     restarts=$(unit_prop NRestarts)
-    t0=$(now_ms)
+    t0=$(e2e_now_ms)
     out=$(console poweroff)
     e2e_contains "$out" "KVPOD-POWEROFF synced" "RerunOnFailure: the guest powers itself off from its console"
     wait_state inactive failed
-    e2e_diag "guest power-off to the unit's end: $(elapsed "$t0")"
+    e2e_diag "guest power-off to the unit's end: $(e2e_elapsed "$t0")"
     e2e_is "$(unit_prop ActiveState)" inactive "RerunOnFailure: after the guest's power-off the unit is inactive, not failed"
     e2e_is "$(unit_prop Result)" success "RerunOnFailure: its result is success"
     [ "$(unit_prop Result)" = success ] || unit_diag
@@ -408,24 +436,27 @@ rerun_on_failure_run() {
 # ============================================================================
 # Outside: the systemd containers.
 # ============================================================================
-# relabel LABEL: the inner TAP as this script's checks, LABEL before each.
+# relabel LABEL: TAP from another shell (the run inside, a suite run in the
+# background) as this script's checks, "LABEL: " before each (none when
+# LABEL is empty).
 relabel() {
     local line re_ok='^ok [0-9]+ - (.*)$' re_not='^not ok [0-9]+ - (.*)$' re_skip='^(.*) # SKIP (.*)$'
+    local label=${1:+$1: }
     while IFS= read -r line; do
         if [[ $line =~ $re_not ]]; then
-            e2e_not_ok "$1: ${BASH_REMATCH[1]}"
+            e2e_not_ok "$label${BASH_REMATCH[1]}"
         elif [[ $line =~ $re_ok ]]; then
             local desc=${BASH_REMATCH[1]}
-            if [[ $desc =~ $re_skip ]]; then e2e_skip "$1: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else e2e_ok "$1: $desc"; fi
+            if [[ $desc =~ $re_skip ]]; then e2e_skip "$label${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; else e2e_ok "$label$desc"; fi
         elif [[ $line =~ ^inside-exit\ ([0-9]+)$ ]]; then
             # 0 or 1 (a check failed: reported above), 77 skipped; else it died early.
             case ${BASH_REMATCH[1]} in
             0 | 1) ;;
-            77) e2e_skip "$1: the run inside" "it skipped (see above)" ;;
-            *) e2e_not_ok "$1: the run inside ended early (exit ${BASH_REMATCH[1]})" ;;
+            77) e2e_skip "${label}the run inside" "it skipped (see above)" ;;
+            *) e2e_not_ok "${label}the run inside ended early (exit ${BASH_REMATCH[1]})" ;;
             esac
         elif [[ $line =~ ^1\.\.[0-9]+ || $line =~ ^[0-9]+\ passed, ]]; then
-            e2e_diag "$1 (inside): $line"
+            e2e_diag "${label}(inside): $line"
         elif [[ $line == '#'* ]]; then
             echo "$line"
         else
@@ -444,9 +475,16 @@ outside() {
         guest_image=$("$here/guest/build.sh") &&
         guest_tar=$(dirname "$("$here/guest/build.sh" --disk)")/containerdisk.tar ||
         e2e_skip_all "no launcher image or test guest (see above)"
-    local suite
+    # The suites at the same time, each in a subshell whose TAP goes to a
+    # file, then counted here in order.
+    local suite pids=()
     for suite in ${E2E_SYSTEMD_SUITES:-bookworm trixie}; do
-        one_suite "$suite"
+        one_suite "$suite" >"$E2E_TMP/suite-$suite.tap" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for suite in ${E2E_SYSTEMD_SUITES:-bookworm trixie}; do
+        relabel "" <"$E2E_TMP/suite-$suite.tap"
     done
     e2e_finish
 }
@@ -460,7 +498,7 @@ wait_booted() {
         case $booted in running | degraded) break ;; esac
         sleep 0.5
     done
-    e2e_check "$1: ${3:-}systemd as PID 1 boots ($booted, $(elapsed "$2"))" \
+    e2e_check "$1: ${3:-}systemd as PID 1 boots ($booted, $(e2e_elapsed "$2"))" \
         bash -c '[ "$0" = running ] || [ "$0" = degraded ]' "$booted"
     [ "$booted" = running ] || e2e_diag "$(command podman exec "$ctr" systemctl --failed --no-pager 2>&1)"
     [ "$booted" = running ] || [ "$booted" = degraded ]
@@ -483,17 +521,17 @@ run_inside() {
 
 one_suite() {
     local suite=$1 tarball image ctr t0 t_suite
-    t_suite=$(now_ms)
+    t_suite=$(e2e_now_ms)
     if ! tarball=$("$here/systemd/rootfs.sh" "$suite"); then
         e2e_skip "$suite: systemd rootfs" "could not build it (see above)"
         return
     fi
     image=localhost/$E2E_PREFIX-$suite:latest
     ctr=$E2E_PREFIX-$suite
-    t0=$(now_ms)
-    command podman import "$tarball" "$image" >"$E2E_TMP/import.log" 2>&1 ||
-        { e2e_not_ok "$suite: import the rootfs" "$(cat "$E2E_TMP/import.log")"; return; }
-    e2e_diag "$suite: imported $(basename "$tarball") in $(elapsed "$t0")"
+    t0=$(e2e_now_ms)
+    command podman import "$tarball" "$image" >"$E2E_TMP/import-$suite.log" 2>&1 ||
+        { e2e_not_ok "$suite: import the rootfs" "$(cat "$E2E_TMP/import-$suite.log")"; return; }
+    e2e_diag "$suite: imported $(basename "$tarball") in $(e2e_elapsed "$t0")"
 
     local mounts=() bin name path
     for bin in "$E2E_HOOK_BIN" "$E2E_BUILD_DIR"/src/vm2pod/kubevirt-vm-to-pod; do
@@ -510,15 +548,15 @@ one_suite() {
     mounts+=(-v "$launcher_tar:$launcher_tar:ro" -v "$launcher_tar.changes:$launcher_tar.changes:ro"
         -v "$guest_tar:$guest_tar:ro")
 
-    t0=$(now_ms)
+    t0=$(e2e_now_ms)
     # Its own cgroup namespace: on this host's hybrid cgroups, with the host's,
     # runc under the inner systemd cgroup manager cannot find the scopes
     # systemd made ("error mounting cgroup to rootfs at /sys/fs/cgroup: stat
     # /sys/fs/cgroup/systemd/machine.slice/...: no such file or directory").
     if ! command podman run -d --name "$ctr" --privileged --systemd=always --cgroupns=private --network none \
         --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=8192:8192 \
-        "${mounts[@]}" "$image" /lib/systemd/systemd >"$E2E_TMP/run.log" 2>&1; then
-        e2e_not_ok "$suite: a container whose PID 1 is systemd starts" "$(cat "$E2E_TMP/run.log")"
+        "${mounts[@]}" "$image" /lib/systemd/systemd >"$E2E_TMP/run-$suite.log" 2>&1; then
+        e2e_not_ok "$suite: a container whose PID 1 is systemd starts" "$(cat "$E2E_TMP/run-$suite.log")"
         return
     fi
     wait_booted "$suite" "$t0" || { command podman rm -f -t 0 "$ctr" >/dev/null 2>&1; return; }
@@ -531,14 +569,14 @@ one_suite() {
     # boot link again at boot; the plain unit's link is systemctl enable's,
     # which is-enabled checked.
     if [ "$suite" = trixie ]; then
-        t0=$(now_ms)
+        t0=$(e2e_now_ms)
         command podman stop -t 120 "$ctr" >/dev/null 2>&1 && command podman start "$ctr" >/dev/null 2>&1
         wait_booted "$suite" "$t0" "after a reboot, " && run_inside "$suite" --after-reboot
     fi
     command podman rm -f -t 0 "$ctr" >/dev/null 2>&1
     command podman rmi -f "$image" >/dev/null 2>&1
     rm -rf "$E2E_TMP/$suite-storage"
-    e2e_diag "$suite: $(elapsed "$t_suite") in all"
+    e2e_diag "$suite: $(e2e_elapsed "$t_suite") in all"
 }
 
 case ${1:-} in

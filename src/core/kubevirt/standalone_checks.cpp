@@ -14,7 +14,6 @@
 namespace kvpod::kubevirt {
 namespace {
 
-constexpr const char* kKubernetesApi = "the Kubernetes API";
 
 class Unsupported {
 public:

@@ -14,7 +14,6 @@
 namespace kvpod::kubevirt {
 namespace {
 
-
 class Unsupported {
 public:
     explicit Unsupported(const ExpansionContext& ctx) : ctx_(ctx) {}

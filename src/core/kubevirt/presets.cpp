@@ -65,11 +65,8 @@ bool merge_domain(const Json& p, Json& v) {
         if (!spec::has(into, key)) into[key] = from[key];
         if (into[key] == from[key]) applied = true;
     };
-    if (const Json* requests = find_path(p, {"resources", "requests"}); requests && !requests->empty()) {
-        Json& resources = spec::object(v, "resources");
-        if (!spec::has(resources, "requests")) resources["requests"] = *requests;
-        if (resources["requests"] == *requests) applied = true;
-    }
+    if (const Json* requests = find_path(p, {"resources", "requests"}); requests && !requests->empty())
+        take(p["resources"], spec::object(v, "resources"), "requests");
     take(p, v, "cpu");
     take(p, v, "firmware");
     if (const Json* clock = spec::get(p, "clock")) {
@@ -83,11 +80,7 @@ bool merge_domain(const Json& p, Json& v) {
         if (spec::has(*clock, "timer")) take(*clock, v["clock"], "timer");
     }
     take(p, v, "features");
-    if (const Json* watchdog = find_path(p, {"devices", "watchdog"})) {
-        Json& devices = spec::object(v, "devices");
-        if (!spec::has(devices, "watchdog")) devices["watchdog"] = *watchdog;
-        if (devices["watchdog"] == *watchdog) applied = true;
-    }
+    if (find_path(p, {"devices", "watchdog"})) take(p["devices"], spec::object(v, "devices"), "watchdog");
     take(p, v, "ioThreadsPolicy");
     return applied;
 }
